@@ -1,0 +1,226 @@
+// Store: one region's copy of every global table, in RocksDB.
+//
+// The store owns the table catalog, the items (one current version per key: an item image or a
+// tombstone, stamped with (hlc, origin region)), the change log that replication publishes, the
+// per-origin applied watermarks, and the conflict log. RocksDB is hidden behind this interface.
+//
+//   StoreOptions opts;
+//   opts.dir = "/var/lib/globaltable/us-east-1";
+//   opts.region_id = 1;
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(opts, &hlc));
+//   ASSIGN_OR_RETURN(WriteResult r, store->Write("orders", key, [](const proto::Item* current)
+//       -> absl::StatusOr<WriteDecision> { return WriteDecision::Put(new_image); }));
+//
+// Local writes: Write() runs the caller's decision function on the current item under a
+// per-key lock, then commits the new version and its change-log record in one RocksDB
+// WriteBatch. Concurrent writes are group-committed (one WriteBatch, one WAL write, one fsync
+// when `sync` is set); Write() returns only after its group is durable. Each change-log record
+// gets the next sequence number of its logical partition; within a partition, sequence order
+// equals commit order and HLC order, and sequences have no holes.
+//
+// Remote mutations: ApplyBatch() keeps each mutation only if its (hlc, origin) is greater than
+// the stored version, and advances the origin's applied watermark for the batch's partition in
+// the same WriteBatch. Applying a batch twice changes nothing.
+//
+// Error codes: kInvalidArgument (bad input; nothing written), kNotFound (no such table),
+// kAlreadyExists (table exists), kAborted (the decision function refused, e.g. a failed
+// condition; nothing written), kFailedPrecondition (a replication gap), kUnavailable (remote
+// HLC beyond max offset: retry later), kInternal (RocksDB failure).
+//
+// Thread-safety: all methods are safe to call concurrently. The decision function runs on the
+// calling thread while that key's lock is held: it must not call back into the Store.
+#ifndef GLOBALTABLE_STORAGE_STORE_H_
+#define GLOBALTABLE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "clock/hlc.h"
+#include "clock/version.h"
+#include "proto/globaltable.pb.h"
+
+namespace globaltable::storage {
+
+struct StoreOptions {
+  std::string dir;                  // created if missing
+  clock::RegionId region_id = 1;
+  std::string region_name = "local";
+  // Logical partitions of the region's change log. Fixed at creation of the store.
+  uint32_t num_partitions = 16;
+  // false: a write is acknowledged once in the WAL (survives a killed process).
+  // true: also fsync'ed per commit group (survives a machine crash).
+  bool sync = false;
+  size_t block_cache_bytes = 64 << 20;
+  size_t write_buffer_bytes = 16 << 20;   // per column family memtable
+  int max_write_buffers = 2;
+  size_t conflict_log_capacity = 1000;
+  absl::Duration tombstone_grace = absl::Hours(24);
+};
+
+// What a local write does, decided from the current item.
+struct WriteDecision {
+  enum class Kind { kPut, kDelete, kNoop };
+  Kind kind = Kind::kNoop;
+  proto::Item item;  // kPut: the full new image, canonical, key attributes included
+
+  static WriteDecision Put(proto::Item item) { return {Kind::kPut, std::move(item)}; }
+  static WriteDecision Delete() { return {Kind::kDelete, {}}; }
+  static WriteDecision Noop() { return {Kind::kNoop, {}}; }
+};
+
+// Sees the current live item (nullptr when absent or deleted). Returning an error aborts the
+// write with that error and writes nothing.
+using DecisionFn = std::function<absl::StatusOr<WriteDecision>(const proto::Item* current)>;
+
+struct WriteResult {
+  std::optional<proto::Item> old_item;  // the live item before the write, if any
+  std::optional<proto::Item> new_item;  // the live item after the write, if any
+  clock::Version version;               // zero for kNoop
+  uint32_t partition = 0;
+  uint64_t sequence = 0;                // change-log sequence; 0 for kNoop
+};
+
+// A sort key condition for Query, in DynamoDB's KeyConditionExpression terms.
+struct SortKeyCondition {
+  enum class Op { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
+  Op op = Op::kNone;
+  proto::AttributeValue value;   // kBetween: lower bound
+  proto::AttributeValue value2;  // kBetween: upper bound
+};
+
+struct ScanSpec {
+  std::string table;
+  // Query: the partition key value (required) and an optional sort key condition.
+  std::optional<proto::AttributeValue> partition_key;
+  SortKeyCondition sort_key;
+  bool forward = true;                       // Query only; Scan is always forward
+  std::optional<proto::Item> exclusive_start_key;  // key attributes, as LastEvaluatedKey
+  // Parallel scan: this reader's segment of total_segments (hash ranges of partition keys).
+  uint32_t segment = 0;
+  uint32_t total_segments = 1;
+};
+
+// Receives items in order; return false to stop. `item_size` is ItemSize(item).
+using ScanVisitor = std::function<bool(const proto::Item& item, size_t item_size)>;
+
+struct TableStats {
+  uint64_t live_items = 0;
+  uint64_t tombstones = 0;
+  uint64_t live_bytes = 0;  // sum of ItemSize over live items
+};
+
+struct TableDigest {
+  std::string table;
+  uint64_t items = 0;       // live items
+  uint64_t tombstones = 0;
+  std::string digest;       // lower-case hex, order-independent over (key, version, item bytes)
+};
+
+struct ConflictRecord {
+  std::string table;
+  std::string key;                // readable key, e.g. pk="a" sk=3
+  clock::Version winner;
+  clock::Version loser;
+  clock::RegionId loser_region = 0;
+  bool local_write_lost = false;  // the loser was this region's write
+  absl::Time when;
+};
+
+struct ApplyResult {
+  uint64_t applied = 0;      // mutations that became the stored version
+  uint64_t superseded = 0;   // mutations older than the stored version (conflict losers)
+  uint64_t duplicates = 0;   // already applied (at or below the watermark)
+  uint64_t stale_table = 0;  // for a table incarnation that no longer exists
+};
+
+struct StoreStats {
+  uint64_t conflicts = 0;
+  uint64_t local_writes = 0;
+  uint64_t remote_applied = 0;
+  uint64_t sst_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;
+};
+
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options,
+                                                     clock::HybridClock* clock);
+  virtual ~Store() = default;
+
+  // ---- Catalog. Table creation and deletion are replicated through the change log.
+  // Stamps created_hlc/created_region. kAlreadyExists if a live table has the name.
+  virtual absl::StatusOr<proto::TableSchema> CreateTable(proto::TableSchema schema) = 0;
+  // Deletes the table and its items. kNotFound if absent.
+  virtual absl::Status DeleteTable(absl::string_view name) = 0;
+  virtual absl::StatusOr<proto::TableSchema> DescribeTable(absl::string_view name) const = 0;
+  // Replaces mutable schema fields (billing mode, capacity, primary region). Replicated.
+  virtual absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) = 0;
+  // Sorted by name.
+  virtual std::vector<std::string> ListTables() const = 0;
+  virtual absl::StatusOr<TableStats> GetTableStats(absl::string_view name) const = 0;
+
+  // ---- Items. `key` holds exactly the key attributes (see ValidateKey).
+  virtual absl::StatusOr<std::optional<proto::Item>> GetItem(absl::string_view table,
+                                                             const proto::Item& key) const = 0;
+  virtual absl::StatusOr<WriteResult> Write(absl::string_view table, const proto::Item& key,
+                                            const DecisionFn& decide) = 0;
+  // Visits live items: a Query when spec.partition_key is set, else a Scan.
+  virtual absl::Status Scan(const ScanSpec& spec, const ScanVisitor& visit) const = 0;
+
+  // ---- Change log (this region's local writes and table changes).
+  virtual uint32_t num_partitions() const = 0;
+  // Last sequence committed in `partition`; 0 when empty.
+  virtual uint64_t LastSequence(uint32_t partition) const = 0;
+  // Records with sequence >= from, in order, at most max_records and about max_bytes.
+  virtual absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t partition,
+                                                                     uint64_t from,
+                                                                     size_t max_records,
+                                                                     size_t max_bytes) const = 0;
+  // Drops records with sequence < below.
+  virtual absl::Status TrimChangeLog(uint32_t partition, uint64_t below) = 0;
+  // Called after each commit with the partitions that got new records. Must be cheap, must not
+  // block and must not call back into the Store (hand off to another thread).
+  virtual void SetCommitListener(std::function<void(uint32_t partition, uint64_t last_sequence)>
+                                     listener) = 0;
+
+  // ---- Remote mutations.
+  // Applies a batch from another region. Duplicates (sequences at or below the watermark) are
+  // skipped; a batch starting beyond watermark+1 is a gap: kFailedPrecondition, nothing
+  // applied. A mutation whose HLC is beyond the clock's max offset: kUnavailable, nothing
+  // applied. Malformed batches: kInvalidArgument, nothing applied.
+  virtual absl::StatusOr<ApplyResult> ApplyBatch(const proto::MutationBatch& batch) = 0;
+  // Last sequence of `origin`'s `partition` applied here; 0 when none.
+  virtual uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const = 0;
+  // Largest HLC applied from `origin` (for lag and status); 0 when none.
+  virtual clock::Timestamp AppliedHlc(clock::RegionId origin) const = 0;
+
+  // ---- Maintenance and verification.
+  // Removes tombstones with hlc < safe_hlc (every region has applied past them) whose delete
+  // is older than the grace period. Returns how many were purged.
+  virtual absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) = 0;
+  virtual absl::StatusOr<TableDigest> Digest(absl::string_view table) const = 0;
+  // Newest first, at most the configured capacity.
+  virtual std::vector<ConflictRecord> RecentConflicts() const = 0;
+  virtual StoreStats stats() const = 0;
+
+  // ---- Small persistent settings (write mode, drill history, ...), in the metadata family.
+  virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) const = 0;
+};
+
+// The logical partition of a partition key value (canonical) in a store with n partitions.
+// Stable across regions and releases.
+uint32_t PartitionOf(absl::string_view table, const proto::AttributeValue& partition_key,
+                     uint32_t num_partitions);
+
+}  // namespace globaltable::storage
+
+#endif  // GLOBALTABLE_STORAGE_STORE_H_
