@@ -3,7 +3,7 @@
 // DynamoDB numbers have up to 38 significant digits and a magnitude of 1E-130 to
 // 9.9999999999999999999999999999999999999E+125 (or zero). They travel as strings.
 //
-//   ASSIGN_OR_RETURN(std::string n, NormalizeNumber("  -0012.500e1"));   // "-125"
+//   ASSIGN_OR_RETURN(std::string n, NormalizeNumber("-0012.500e1"));     // "-125"
 //   CompareNumbers("-125", "3") < 0
 //   ASSIGN_OR_RETURN(std::string sum, AddNumbers("0.1", "0.2"));          // "0.3"
 //
@@ -32,12 +32,14 @@ absl::StatusOr<std::string> NormalizeNumber(absl::string_view text);
 int CompareNumbers(absl::string_view a, absl::string_view b);
 
 // Exact arithmetic on normalized numbers; the result is normalized. kInvalidArgument when the
-// result needs more than 38 significant digits or leaves the supported range.
+// result needs more than 38 significant digits or leaves the supported range (like DynamoDB,
+// a result needing more than 38 digits, such as 1E+50 + 1, reports "Number overflow").
 absl::StatusOr<std::string> AddNumbers(absl::string_view a, absl::string_view b);
 absl::StatusOr<std::string> SubtractNumbers(absl::string_view a, absl::string_view b);
 
 // Appends an order-preserving encoding of a normalized number: memcmp order of the encodings
-// equals numeric order. Self-delimiting (can be followed by more bytes).
+// equals numeric order. Self-delimiting (can be followed by more bytes). At most 22 bytes.
+// The grammar is at the top of number.cc.
 void AppendOrderedNumber(absl::string_view normalized, std::string* out);
 // Decodes one number written by AppendOrderedNumber from the front of *in and advances *in.
 absl::StatusOr<std::string> ConsumeOrderedNumber(absl::string_view* in);
