@@ -1,0 +1,135 @@
+// The deployment file and the command line of globaltabled.
+//
+// One YAML file describes the whole deployment; every region's daemon (and globaltablectl) reads
+// the same file and picks its own region with --region:
+//
+//   nats:
+//     topology: single            # single | supercluster | domains
+//     urls: [nats://127.0.0.1:4222]
+//   daemon:                       # optional; defaults for every region
+//     workers: 16
+//   regions:
+//     - name: us-east-1
+//       id: 1
+//       api: 127.0.0.1:8001
+//       admin: 127.0.0.1:9001
+//       data_dir: /var/lib/globaltable/us-east-1
+//       nats_urls: [nats://127.0.0.1:4222]   # optional: overrides nats.urls for this region
+//       max_inflight: 512                    # optional: any `daemon` key, for this region only
+//
+// Unknown keys, duplicate keys, duplicate region names, ids or listen addresses, missing fields
+// and malformed values are rejected with kInvalidArgument and a message that names the file and
+// the line ("deploy.yaml:7: region 'eu-west-1': missing field 'admin'").
+//
+// Resolution (ResolveConfig): flags override the file. With no --config, the process runs one
+// region on the defaults (name "local", id 1, API 127.0.0.1:8000, admin 127.0.0.1:9464, data
+// dir ./globaltable-data). With --config, --region picks the region (optional when the file has
+// exactly one).
+//
+//   ASSIGN_OR_RETURN(CommandLine cl, ParseCommandLine(args));
+//   ASSIGN_OR_RETURN(Config config, ResolveConfig(cl));
+//   for (const RegionConfig& peer : config.deployment.regions) { ... }   // replication peers
+//
+// Thread-safety: plain values and pure functions (the Load* functions read a file).
+#ifndef GLOBALTABLE_DAEMON_CONFIG_H_
+#define GLOBALTABLE_DAEMON_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "clock/version.h"
+
+namespace globaltable::daemon {
+
+enum class NatsTopology { kSingle, kSupercluster, kDomains };
+
+// "single", "supercluster", "domains".
+absl::string_view TopologyName(NatsTopology topology);
+
+struct NatsConfig {
+  NatsTopology topology = NatsTopology::kSingle;
+  std::vector<std::string> urls;  // empty only when the deployment has no NATS (one region)
+};
+
+// Tuning of one daemon. Keys in the file: the field names.
+struct DaemonSettings {
+  int io_threads = 1;        // threads that run HTTP I/O (accept, read, write)
+  int workers = 16;          // threads that run API operations (blocking store calls)
+  int max_inflight = 1024;   // requests admitted and not yet answered; more are shed
+  bool sync = false;         // fsync each store commit group
+  uint32_t partitions = 16;  // change-log partitions (fixed when the store is created)
+};
+
+struct RegionConfig {
+  std::string name;
+  clock::RegionId id = 0;  // 1..65535, unique in the deployment
+  std::string api;         // HOST:PORT of the DynamoDB API
+  std::string admin;       // HOST:PORT of the admin API
+  std::string data_dir;
+  std::vector<std::string> nats_urls;  // resolved: the region's override, else nats.urls
+  DaemonSettings settings;             // resolved: file defaults, region overrides
+  int line = 0;                        // 1-based line of the entry in the file; 0 if none
+};
+
+struct DeploymentConfig {
+  std::string source;  // file name, for messages
+  NatsConfig nats;
+  DaemonSettings defaults;
+  std::vector<RegionConfig> regions;
+
+  const RegionConfig* FindRegion(absl::string_view name) const;
+  const RegionConfig* FindRegion(clock::RegionId id) const;
+};
+
+// Parses and validates a deployment file's text. `source` names the file in messages.
+absl::StatusOr<DeploymentConfig> ParseDeployment(absl::string_view yaml, absl::string_view source);
+absl::StatusOr<DeploymentConfig> LoadDeploymentFile(const std::string& path);
+
+// The command line. Every field is optional; unset means "from the file or the default".
+struct CommandLine {
+  std::optional<std::string> region;
+  std::optional<clock::RegionId> region_id;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> api_listen;
+  std::optional<std::string> admin_listen;
+  std::optional<std::string> config;
+  std::optional<std::string> check_config;
+  std::optional<int> io_threads;
+  std::optional<int> workers;
+  std::optional<int> max_inflight;
+  std::optional<bool> sync;
+  bool version = false;
+  bool help = false;
+};
+
+// Accepts "--flag value" and "--flag=value"; `args` excludes argv[0].
+absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
+std::string Usage();
+
+// What this process runs.
+struct Config {
+  DeploymentConfig deployment;  // regions empty when started without --config
+  RegionConfig self;            // this region, flags applied
+};
+
+// Applies flags over the file (read from cl.config) or the defaults.
+absl::StatusOr<Config> ResolveConfig(const CommandLine& cl);
+// Same, with the file's contents already parsed (tests).
+absl::StatusOr<Config> ResolveConfig(const CommandLine& cl,
+                                     const std::optional<DeploymentConfig>& deployment);
+
+// Splits "HOST:PORT" (HOST may be "[::1]"); kInvalidArgument when malformed.
+absl::Status SplitHostPort(absl::string_view hostport, std::string* host, uint16_t* port);
+
+inline constexpr char kDefaultApiListen[] = "127.0.0.1:8000";
+inline constexpr char kDefaultAdminListen[] = "127.0.0.1:9464";
+inline constexpr char kDefaultDataDir[] = "./globaltable-data";
+inline constexpr char kDefaultRegionName[] = "local";
+
+}  // namespace globaltable::daemon
+
+#endif  // GLOBALTABLE_DAEMON_CONFIG_H_

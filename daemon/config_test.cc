@@ -1,0 +1,208 @@
+// Tests of the deployment file parser, the command line and their resolution.
+#include "daemon/config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace globaltable::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kGood[] = R"(nats:
+  topology: single
+  urls: [nats://127.0.0.1:4222]
+daemon:
+  workers: 8
+regions:
+  - name: us-east-1
+    id: 1
+    api: 127.0.0.1:8001
+    admin: 127.0.0.1:9001
+    data_dir: /tmp/gt/us-east-1
+  - name: eu-west-1
+    id: 2
+    api: 127.0.0.1:8002
+    admin: 127.0.0.1:9002
+    data_dir: /tmp/gt/eu-west-1
+    nats_urls: [nats://127.0.0.1:4223]
+    max_inflight: 7
+)";
+
+TEST(ConfigTest, ParsesTheDeploymentFile) {
+  auto d = ParseDeployment(kGood, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->nats.topology, NatsTopology::kSingle);
+  EXPECT_THAT(d->nats.urls, ::testing::ElementsAre("nats://127.0.0.1:4222"));
+  ASSERT_EQ(d->regions.size(), 2u);
+  const RegionConfig& us = d->regions[0];
+  EXPECT_EQ(us.name, "us-east-1");
+  EXPECT_EQ(us.id, 1u);
+  EXPECT_EQ(us.api, "127.0.0.1:8001");
+  EXPECT_EQ(us.admin, "127.0.0.1:9001");
+  EXPECT_EQ(us.data_dir, "/tmp/gt/us-east-1");
+  EXPECT_EQ(us.line, 7);
+  EXPECT_THAT(us.nats_urls, ::testing::ElementsAre("nats://127.0.0.1:4222"));
+  EXPECT_EQ(us.settings.workers, 8);
+  EXPECT_EQ(us.settings.max_inflight, DaemonSettings().max_inflight);
+  const RegionConfig& eu = d->regions[1];
+  EXPECT_THAT(eu.nats_urls, ::testing::ElementsAre("nats://127.0.0.1:4223"));
+  EXPECT_EQ(eu.settings.workers, 8);
+  EXPECT_EQ(eu.settings.max_inflight, 7);
+  EXPECT_EQ(d->FindRegion("eu-west-1"), &d->regions[1]);
+  EXPECT_EQ(d->FindRegion(clock::RegionId{2}), &d->regions[1]);
+  EXPECT_EQ(d->FindRegion("nowhere"), nullptr);
+}
+
+// Each rejection must name the file and the line of the offending entry.
+struct Rejection {
+  const char* name;
+  std::string yaml;
+  std::string message;  // expected substring, "deploy.yaml:LINE: ..." included
+};
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+class RejectionTest : public ::testing::TestWithParam<Rejection> {};
+
+TEST_P(RejectionTest, NamesTheLine) {
+  auto d = ParseDeployment(GetParam().yaml, "deploy.yaml");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(d.status().message()), HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, RejectionTest,
+    ::testing::Values(
+        Rejection{"UnknownTopLevelKey", std::string(kGood) + "extra: 1\n",
+                  "deploy.yaml:19: top level: unknown key 'extra'"},
+        Rejection{"UnknownRegionKey", Replace(kGood, "    id: 2\n", "    id: 2\n    port: 3\n"),
+                  "deploy.yaml:14: region 'eu-west-1': unknown key 'port'"},
+        Rejection{"UnknownNatsKey",
+                  Replace(kGood, "  topology: single\n", "  topology: single\n  cluster: x\n"),
+                  "deploy.yaml:3: nats: unknown key 'cluster'"},
+        Rejection{"DuplicateKey", Replace(kGood, "    id: 2\n", "    id: 2\n    id: 3\n"),
+                  "deploy.yaml:14: region 'eu-west-1': duplicate key 'id'"},
+        Rejection{"DuplicateName", Replace(kGood, "name: eu-west-1", "name: us-east-1"),
+                  "deploy.yaml:12: region 'us-east-1': duplicate name us-east-1 (also at line 7)"},
+        Rejection{"DuplicateId", Replace(kGood, "id: 2", "id: 1"),
+                  "deploy.yaml:12: region 'eu-west-1': duplicate id 1 (also at line 7)"},
+        Rejection{"DuplicateApi", Replace(kGood, "api: 127.0.0.1:8002", "api: 127.0.0.1:8001"),
+                  "deploy.yaml:12: region 'eu-west-1': duplicate api address"},
+        Rejection{"MissingAdmin", Replace(kGood, "    admin: 127.0.0.1:9002\n", ""),
+                  "deploy.yaml:12: region 'eu-west-1': missing field 'admin'"},
+        Rejection{"MissingName", Replace(kGood, "  - name: eu-west-1\n    id: 2\n", "  - id: 2\n"),
+                  "deploy.yaml:12: regions[1]: missing field 'name'"},
+        Rejection{"MissingRegions", "nats:\n  topology: single\n  urls: [nats://a:1]\n",
+                  "deploy.yaml:1: missing field 'regions'"},
+        Rejection{"MissingNatsUrls", Replace(kGood, "  urls: [nats://127.0.0.1:4222]\n", ""),
+                  "deploy.yaml:2: nats: missing field 'urls'"},
+        Rejection{"MissingNats", std::string(kGood).substr(std::string(kGood).find("daemon:")),
+                  "deploy.yaml:1: missing field 'nats'"},
+        Rejection{"BadTopology", Replace(kGood, "topology: single", "topology: mesh"),
+                  "deploy.yaml:2: nats.topology: expected single, supercluster or domains"},
+        Rejection{"BadId", Replace(kGood, "id: 2", "id: two"),
+                  "deploy.yaml:13: region 'eu-west-1'.id: expected an integer in [1, 65535]"},
+        Rejection{"IdZero", Replace(kGood, "id: 2", "id: 0"),
+                  "deploy.yaml:13: region 'eu-west-1'.id: expected an integer"},
+        Rejection{"BadListen", Replace(kGood, "api: 127.0.0.1:8002", "api: localhost"),
+                  "deploy.yaml:14: region 'eu-west-1'.api: 'localhost' is not HOST:PORT"},
+        Rejection{"BadUrl", Replace(kGood, "nats://127.0.0.1:4223", "http://x:1"),
+                  "deploy.yaml:17: region 'eu-west-1'.nats_urls: 'http://x:1' is not a nats://"},
+        Rejection{"BadSetting", Replace(kGood, "workers: 8", "workers: -1"),
+                  "deploy.yaml:5: daemon.workers: expected an integer in [1, 1024]"},
+        Rejection{"UnknownDaemonKey", Replace(kGood, "workers: 8", "threads: 8"),
+                  "deploy.yaml:5: daemon: unknown key 'threads'"},
+        Rejection{"RegionsNotAList", "regions: 3\n",
+                  "deploy.yaml:1: regions: expected a non-empty"},
+        Rejection{"Empty", "", "deploy.yaml: the file is empty"},
+        Rejection{"SyntaxError", Replace(kGood, "urls: [nats://127.0.0.1:4222]", "urls: [x"),
+                  "deploy.yaml:"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  auto d = LoadDeploymentFile("/nonexistent/deploy.yaml");
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(CommandLineTest, ParsesEveryFlag) {
+  auto cl = ParseCommandLine({"--region", "eu", "--region-id=3", "--data-dir", "/d", "--api-listen",
+                              "0.0.0.0:1", "--admin-listen=[::1]:2", "--config", "f.yaml",
+                              "--workers", "4", "--max-inflight=9", "--io-threads", "2", "--sync"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(*cl->region, "eu");
+  EXPECT_EQ(*cl->region_id, 3u);
+  EXPECT_EQ(*cl->data_dir, "/d");
+  EXPECT_EQ(*cl->api_listen, "0.0.0.0:1");
+  EXPECT_EQ(*cl->admin_listen, "[::1]:2");
+  EXPECT_EQ(*cl->config, "f.yaml");
+  EXPECT_EQ(*cl->workers, 4);
+  EXPECT_EQ(*cl->max_inflight, 9);
+  EXPECT_EQ(*cl->io_threads, 2);
+  EXPECT_TRUE(*cl->sync);
+}
+
+TEST(CommandLineTest, RejectsBadFlags) {
+  EXPECT_THAT(std::string(ParseCommandLine({"--bogus"}).status().message()),
+              HasSubstr("unknown flag '--bogus'"));
+  EXPECT_THAT(std::string(ParseCommandLine({"--region"}).status().message()),
+              HasSubstr("--region: missing value"));
+  EXPECT_THAT(std::string(ParseCommandLine({"--region-id", "0"}).status().message()),
+              HasSubstr("--region-id: expected an integer in [1, 65535]"));
+  EXPECT_THAT(std::string(ParseCommandLine({"--api-listen", "8000"}).status().message()),
+              HasSubstr("--api-listen: '8000' is not HOST:PORT"));
+}
+
+TEST(ResolveConfigTest, DefaultsWithNoFlags) {
+  auto c = ResolveConfig(CommandLine{}, std::nullopt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->self.name, "local");
+  EXPECT_EQ(c->self.id, 1u);
+  EXPECT_EQ(c->self.api, "127.0.0.1:8000");
+  EXPECT_EQ(c->self.admin, "127.0.0.1:9464");
+  EXPECT_EQ(c->self.data_dir, "./globaltable-data");
+  EXPECT_TRUE(c->deployment.regions.empty());
+}
+
+TEST(ResolveConfigTest, FlagsOverrideTheFile) {
+  auto d = ParseDeployment(kGood, "deploy.yaml");
+  ASSERT_TRUE(d.ok());
+  CommandLine cl;
+  cl.region = "eu-west-1";
+  cl.data_dir = "/elsewhere";
+  cl.api_listen = "127.0.0.1:18002";
+  cl.workers = 3;
+  auto c = ResolveConfig(cl, *d);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->self.name, "eu-west-1");
+  EXPECT_EQ(c->self.id, 2u);
+  EXPECT_EQ(c->self.data_dir, "/elsewhere");
+  EXPECT_EQ(c->self.api, "127.0.0.1:18002");
+  EXPECT_EQ(c->self.admin, "127.0.0.1:9002");
+  EXPECT_EQ(c->self.settings.workers, 3);
+  EXPECT_EQ(c->self.settings.max_inflight, 7);
+  EXPECT_EQ(c->deployment.regions.size(), 2u);
+}
+
+TEST(ResolveConfigTest, RegionMustBeChosenAndExist) {
+  auto d = ParseDeployment(kGood, "deploy.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(std::string(ResolveConfig(CommandLine{}, *d).status().message()),
+              HasSubstr("has 2 regions: pick one with --region"));
+  CommandLine cl;
+  cl.region = "ap-south-1";
+  EXPECT_THAT(std::string(ResolveConfig(cl, *d).status().message()),
+              HasSubstr("--region ap-south-1: not in deploy.yaml (regions: us-east-1, eu-west-1)"));
+  cl.region = "us-east-1";
+  cl.region_id = 2;
+  EXPECT_THAT(std::string(ResolveConfig(cl, *d).status().message()),
+              HasSubstr("already the id of region 'eu-west-1'"));
+}
+
+}  // namespace
+}  // namespace globaltable::daemon
