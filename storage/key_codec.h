@@ -30,10 +30,13 @@
 
 namespace globaltable::storage {
 
-// Stable 32-bit hash of a canonical partition key value (same in every region and release).
+// Stable 32-bit hash of a canonical partition key value (same in every region and release):
+// a fixed function of a type tag ('S', 'N', 'B') and the value's bytes (for N, the normalized
+// text). Never change it: hashes order the items column family and split parallel scans.
 uint32_t KeyHash(const proto::AttributeValue& partition_key);
 
-// key_suffix for `key` (must hold the table's key attributes; see ValidateKey).
+// key_suffix for `key` (must hold the table's key attributes; see ValidateKey). `key` may be
+// the whole item; a missing or mistyped key attribute encodes as empty bytes (never crashes).
 std::string EncodeKeySuffix(const proto::TableSchema& schema, const proto::Item& key);
 
 // pk_hash pk_component: the prefix shared by every item of one partition key.
@@ -44,13 +47,19 @@ std::string EncodePartitionPrefix(const proto::TableSchema& schema,
 void AppendSortKeyBytes(const proto::TableSchema& schema, const proto::AttributeValue& sort_key,
                         std::string* out);
 
-// Decodes a key_suffix back into the key attributes (partition key, then sort key).
+// Decodes a key_suffix back into the key attributes, as a canonical Item (attributes sorted by
+// name, so FindAttribute works on it). kDataLoss when the bytes are not a valid key_suffix for
+// this schema (bad escape, bad number, hash mismatch, trailing bytes).
 absl::StatusOr<proto::Item> DecodeKeySuffix(const proto::TableSchema& schema,
                                             absl::string_view suffix);
 
 // Start of the pk_hash range of parallel-scan segment `segment` of `total`, as 4 big-endian
 // bytes; the end of segment i is the start of segment i + 1 (or the end of the table).
+// Returns "" when total == 0 or segment >= total.
 std::string SegmentStart(uint32_t segment, uint32_t total);
+
+// The parallel-scan segment of `total` that owns `pk_hash` (consistent with SegmentStart).
+uint32_t SegmentOfHash(uint32_t pk_hash, uint32_t total);
 
 }  // namespace globaltable::storage
 
