@@ -29,32 +29,42 @@ inline constexpr size_t kMaxPartitionKeyBytes = 2048;
 inline constexpr size_t kMaxSortKeyBytes = 1024;
 
 // Normalizes numbers, sorts sets and map entries. Rejects: malformed numbers, empty sets,
-// duplicate set members, duplicate map/attribute names, and unset values.
+// duplicate set members (after normalization: "1" and "1.0" are duplicates), duplicate
+// map/attribute names, empty attribute names (top level), unset values, and nesting deeper
+// than DynamoDB's 32 levels. On error the value may be left partly canonicalized: callers
+// discard it.
 absl::Status CanonicalizeValue(proto::AttributeValue* value);
 absl::Status CanonicalizeItem(proto::Item* item);
 
 // DynamoDB's item size: sum over attributes of UTF-8 name length plus value size, with
-// DynamoDB's rules for each type (numbers: about 1 byte per 2 significant digits + 1; maps and
-// lists: 3 bytes overhead + 1 per element; NULL/BOOL: 1 byte; ...).
+// DynamoDB's rules for each type (docs "Item sizes and formats"): S and B their bytes; N
+// 1 + ceil(significant digits / 2) (zero: 1); NULL/BOOL 1; sets the sum of their members;
+// M and L 3 bytes + per element 1 byte + the element's size (+ its name's bytes in an M).
 size_t ItemSize(const proto::Item& item);
 size_t ValueSize(const proto::AttributeValue& value);
 
-// Checks the key attributes (present, declared type, non-empty, size limits) and the 400 KB
-// item limit. The item must be canonical.
+// Checks the key attributes (present, declared type, non-empty, size limits: 2048 bytes for
+// the partition key, 1024 for the sort key, measured as ValueSize) and the 400 KB item limit
+// (ItemSize). The item must be canonical.
 absl::Status ValidateItemForWrite(const proto::TableSchema& schema, const proto::Item& item);
 
-// Checks that `key` holds exactly the table's key attributes with the declared types.
+// Checks that `key` holds exactly the table's key attributes with the declared types (in any
+// order), non-empty and within the key size limits.
 absl::Status ValidateKey(const proto::TableSchema& schema, const proto::Item& key);
 
-// The key attributes of `item` (partition key, then sort key if any) as an Item.
+// The key attributes of `item` (partition key and sort key if any) as a canonical Item, i.e.
+// sorted by name (use FindAttribute on it). The same missing-key error as ValidateItemForWrite.
 absl::StatusOr<proto::Item> ExtractKey(const proto::TableSchema& schema, const proto::Item& item);
 
-// Lookup by name in a canonical (sorted) item or map; nullptr when absent.
+// Lookup by name in a canonical (sorted) item or map; nullptr when absent. O(log n).
 const proto::AttributeValue* FindAttribute(const proto::Item& item, absl::string_view name);
-// Inserts or replaces `name`, keeping the attributes sorted.
+const proto::AttributeValue* FindAttribute(const proto::MapValue& map, absl::string_view name);
+// Inserts or replaces `name`, keeping the attributes sorted (a sorted item stays sorted).
 void SetAttribute(proto::Item* item, absl::string_view name, proto::AttributeValue value);
+void SetAttribute(proto::MapValue* map, absl::string_view name, proto::AttributeValue value);
 // Removes `name` if present; returns whether it was present.
 bool RemoveAttribute(proto::Item* item, absl::string_view name);
+bool RemoveAttribute(proto::MapValue* map, absl::string_view name);
 
 // Deep equality by DynamoDB's rules (numbers numerically; sets as sets).
 bool ValuesEqual(const proto::AttributeValue& a, const proto::AttributeValue& b);
