@@ -326,31 +326,33 @@ absl::StatusOr<std::string> SubtractNumbers(absl::string_view a, absl::string_vi
 
 void AppendOrderedNumber(absl::string_view normalized, std::string* out) {
   const Parts p = Split(normalized);
-  if (IsZero(p)) {
+  // Significant digits and the scientific exponent. Leading and trailing zeros are skipped
+  // here even though normalized input has none, so that an unnormalized "1.50" or "007"
+  // still encodes like its normalized form instead of producing an undecodable key.
+  char digits[kMaxDigits + 1];
+  int n = 0;
+  int trailing_zeros = 0;
+  int e = static_cast<int>(p.int_part.size()) - 1;  // weight of the first integer digit
+  auto take = [&](char c) {
+    if (n == 0 && c == '0') {
+      --e;
+      return;
+    }
+    if (n + trailing_zeros >= kMaxDigits) return;
+    if (c == '0') {
+      ++trailing_zeros;
+      return;
+    }
+    for (; trailing_zeros > 0; --trailing_zeros) digits[n++] = '0';
+    digits[n++] = c;
+  };
+  for (char c : p.int_part) take(c);
+  for (char c : p.frac_part) take(c);
+  if (n == 0) {
     out->push_back(static_cast<char>(kZeroTag));
     return;
   }
-  // Gather significant digits and the scientific exponent.
-  char digits[kMaxDigits + 2];
-  int n = 0;
-  int e;
-  if (!(p.int_part.size() == 1 && p.int_part[0] == '0') && !p.int_part.empty()) {
-    e = static_cast<int>(p.int_part.size()) - 1;
-    for (char c : p.int_part) {
-      if (n < kMaxDigits) digits[n++] = c;
-    }
-    for (char c : p.frac_part) {
-      if (n < kMaxDigits) digits[n++] = c;
-    }
-    while (n > 0 && digits[n - 1] == '0') --n;  // integer trailing zeros are not significant
-  } else {
-    size_t lead = 0;
-    while (lead < p.frac_part.size() && p.frac_part[lead] == '0') ++lead;
-    e = -static_cast<int>(lead) - 1;
-    for (size_t i = lead; i < p.frac_part.size() && n < kMaxDigits; ++i) {
-      digits[n++] = p.frac_part[i];
-    }
-  }
+  e = std::clamp(e, kMinExponent, kMaxExponent);
   if (n % 2 == 1) digits[n] = '0';
   const uint8_t flip = p.negative ? 0xFF : 0x00;
   const size_t start = out->size();

@@ -401,6 +401,15 @@ TEST(OrderedNumberTest, MemcmpOrderMatchesReference) {
   }
 }
 
+TEST(OrderedNumberTest, UnnormalizedInputEncodesLikeItsNormalForm) {
+  EXPECT_EQ(Encode("1.50"), Encode("1.5"));
+  EXPECT_EQ(Encode("007"), Encode("7"));
+  EXPECT_EQ(Encode("-00.0100"), Encode("-0.01"));
+  EXPECT_EQ(Encode("-0"), Encode("0"));
+  EXPECT_EQ(Encode("0.000"), Encode("0"));
+  EXPECT_EQ(Encode("+12"), Encode("12"));
+}
+
 TEST(OrderedNumberTest, CorruptInputIsRejected) {
   for (absl::string_view bad :
        {absl::string_view(""), absl::string_view("\x04", 1), absl::string_view("\x03", 1),
