@@ -9,11 +9,14 @@ Per module directory:
   - every call of a local module passes only variables that module declares, every variable it
     declares without a default, and a provider for each of its configuration_aliases; every
     module.X.Y read names an output of the called module.
-With --fixture and --example: the deployment file fixture is byte for byte what Terraform's
-yamlencode emits for its own content, has the keys of the module's deployment object, and holds
-the values the example's regions, terraform.tfvars.example and the module's defaults give.
+With --deployment-fixture / --prometheus-fixture, --example and --module: each fixture is byte
+for byte what Terraform's yamlencode emits for its own content, has the keys of the module's
+object, and holds the values the example's regions, terraform.tfvars.example and the module's
+defaults give.
 
-Usage: check_terraform.py PARSED.json [--fixture FILE --example DIR --module DIR]
+Usage: check_terraform.py PARSED.json [--deployment-fixture FILE] [--prometheus-fixture FILE]
+                          [--example DIR --module DIR]
+       check_terraform.py --self-test     (the yamlencode emulation against Terraform's docs)
 Exits 1 listing every problem found.
 """
 
@@ -212,27 +215,64 @@ def hcl_default(type_expr, attr):
     return json.loads(m.group(1))
 
 
-def check_fixture(fixture, parsed, example_dir, module_dir, problems):
+def read_fixture(fixture, problems):
+    """The fixture's content, after checking that the text below its leading comment is exactly
+    what yamlencode emits for that content."""
     text = open(fixture, encoding="utf-8").read()
     body = "".join(l for l in text.splitlines(keepends=True) if not l.startswith("#"))
     try:
         doc = yaml.safe_load(body)
     except yaml.YAMLError as e:
         problems.append(f"{fixture}: not YAML: {e}")
-        return
+        return None
     rendered = "\n".join(yamlencode(doc)) + "\n"
     if rendered != body:
         problems.append(f"{fixture}: not in yamlencode's form; yamlencode of its content is:\n{rendered}")
+    return doc
 
-    # The keys of the module's deployment object.
-    module = load_modules(parsed)[os.path.normpath(module_dir)]
-    deployment = None
-    for parsed_file in module.files.values():
-        for block in parsed_file.get("locals", []):
-            deployment = block.get("deployment", deployment)
-    if not isinstance(deployment, dict):
-        problems.append(f"{module_dir}: no locals.deployment object")
+
+class Example:
+    """What the example passes to the global-table module, and the module's defaults."""
+
+    def __init__(self, parsed, example_dir, module_dir):
+        modules = load_modules(parsed)
+        self.module = modules[os.path.normpath(module_dir)]
+        example = modules[os.path.normpath(example_dir)]
+        variables = self.module.blocks("variable")
+        ports_type = variables["ports"]["type"]
+        self.ports = {p: hcl_default(ports_type, p) for p in ("api", "admin", "nats_client")}
+        self.job_name = variables["prometheus_job_name"]["default"]
+        self.domain = parsed[os.path.join(example_dir, "terraform.tfvars.example")]["dns_domain"]
+        self.topology = example.blocks("variable")["nats_topology"]["default"]
+        regions = example.blocks("module")["global_table"]["regions"]
+        if not isinstance(regions, dict):
+            raise ValueError(f"{example_dir}: module global_table's regions is not a literal object")
+        self.regions = {n: (int(r["id"]), r["aws_region"]) for n, r in regions.items()}
+
+    def local(self, name):
+        for parsed_file in self.module.files.values():
+            for block in parsed_file.get("locals", []):
+                if name in block:
+                    return block[name]
+        raise KeyError(f"{self.module.path}: no local {name}")
+
+
+def keys_in(node):
+    """Every mapping key anywhere in a parsed YAML value."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield k
+            yield from keys_in(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from keys_in(v)
+
+
+def check_deployment_fixture(fixture, ex, problems):
+    doc = read_fixture(fixture, problems)
+    if doc is None:
         return
+    deployment = ex.local("deployment")  # nats arrives as JSON, regions as expression text
     region_keys = set(re.findall(r"^\s*(\w+)\s*=", deployment["regions"], re.M))
     if set(doc) != set(deployment):
         problems.append(f"{fixture}: top-level keys {sorted(doc)} != module's {sorted(deployment)}")
@@ -242,46 +282,83 @@ def check_fixture(fixture, parsed, example_dir, module_dir, problems):
         if set(r) != region_keys:
             problems.append(f"{fixture}: region keys {sorted(r)} != module's {sorted(region_keys)}")
 
-    # The values the example gives.
-    ports_type = module.blocks("variable")["ports"]["type"]
-    api, admin, client = (hcl_default(ports_type, p) for p in ("api", "admin", "nats_client"))
-    ex = load_modules(parsed)[os.path.normpath(example_dir)]
-    tfvars = parsed[os.path.join(example_dir, "terraform.tfvars.example")]
-    domain = tfvars["dns_domain"]
-    topology = ex.blocks("variable")["nats_topology"]["default"]
-    regions_expr = ex.blocks("module")["global_table"]["regions"]
-    if isinstance(regions_expr, dict):  # a literal object arrives as JSON
-        ids = {n: int(r["id"]) for n, r in regions_expr.items()}
-    else:
-        ids = {n: int(i) for n, i in re.findall(r'"([a-z0-9-]+)"\s*=\s*\{\s*id\s*=\s*(\d+)', regions_expr)}
-    if len(ids) < 2:
-        problems.append(f"{example_dir}: could not read the regions' names and ids")
+    p = ex.ports
     expected = {
-        "nats": {"topology": topology, "urls": [f"nats://127.0.0.1:{client}"]},
+        "nats": {"topology": ex.topology, "urls": [f"nats://127.0.0.1:{p['nats_client']}"]},
         "regions": [
             {
                 "name": n,
-                "id": ids[n],
-                "api": f"{n}.{domain}:{api}",
-                "admin": f"{n}.{domain}:{admin}",
+                "id": ex.regions[n][0],
+                "api": f"{n}.{ex.domain}:{p['api']}",
+                "admin": f"{n}.{ex.domain}:{p['admin']}",
                 "data_dir": f"/var/lib/globaltable/{n}",
             }
-            for n in sorted(ids)
+            for n in sorted(ex.regions)
         ],
     }
     if doc != expected:
-        problems.append(
-            f"{fixture}: does not hold what {example_dir} renders; expected:\n" + "\n".join(yamlencode(expected))
-        )
+        problems.append(f"{fixture}: does not hold what the example renders; expected:\n" + "\n".join(yamlencode(expected)))
+
+
+def check_prometheus_fixture(fixture, ex, problems):
+    doc = read_fixture(fixture, problems)
+    if doc is None:
+        return
+    expr = ex.local("prometheus_scrape_config")
+    module_keys = set(re.findall(r"(\w+)\s*=", expr))
+    if set(keys_in(doc)) != module_keys:
+        problems.append(f"{fixture}: keys {sorted(set(keys_in(doc)))} != module's {sorted(module_keys)}")
+    literal = dict(re.findall(r'(metrics_path|scrape_interval)\s*=\s*"([^"]+)"', expr))
+    expected = {
+        "scrape_configs": [
+            {
+                "job_name": ex.job_name,
+                "metrics_path": literal.get("metrics_path"),
+                "scrape_interval": literal.get("scrape_interval"),
+                "static_configs": [
+                    {
+                        "targets": [f"{n}.{ex.domain}:{ex.ports['admin']}"],
+                        "labels": {"region": n, "region_id": str(ex.regions[n][0]), "aws_region": ex.regions[n][1]},
+                    }
+                    for n in sorted(ex.regions)
+                ],
+            }
+        ]
+    }
+    if doc != expected:
+        problems.append(f"{fixture}: does not hold what the example renders; expected:\n" + "\n".join(yamlencode(expected)))
+
+
+def self_test():
+    """yamlencode() against the examples in Terraform's documentation of yamlencode."""
+    cases = [
+        ({"a": "b", "c": "d"}, '"a": "b"\n"c": "d"'),
+        ({"foo": [1, 2, 3], "bar": "baz"}, '"bar": "baz"\n"foo":\n- 1\n- 2\n- 3'),
+        ({"foo": [1, {"a": "b", "c": "d"}, 3], "bar": "baz"}, '"bar": "baz"\n"foo":\n- 1\n- "a": "b"\n  "c": "d"\n- 3'),
+    ]
+    bad = 0
+    for value, want in cases:
+        got = "\n".join(yamlencode(value))
+        if got != want:
+            bad += 1
+            print(f"FAIL: yamlencode({value!r}) gave\n{got}\nnot\n{want}")
+    print(f"yamlencode self-test: {len(cases) - bad} passed, {bad} failed")
+    return 1 if bad else 0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("parsed")
-    ap.add_argument("--fixture")
-    ap.add_argument("--example")
-    ap.add_argument("--module")
+    ap.add_argument("parsed", nargs="?")
+    ap.add_argument("--self-test", action="store_true", help="check the yamlencode emulation and exit")
+    ap.add_argument("--deployment-fixture")
+    ap.add_argument("--prometheus-fixture")
+    ap.add_argument("--example", help="example directory (with --*-fixture)")
+    ap.add_argument("--module", help="global-table module directory (with --*-fixture)")
     args = ap.parse_args()
+    if args.self_test:
+        return self_test()
+    if not args.parsed:
+        ap.error("PARSED.json is required")
 
     parsed = json.load(open(args.parsed, encoding="utf-8"))
     modules = load_modules(parsed)
@@ -293,13 +370,24 @@ def main():
         counts["outputs"] += len(m.blocks("output"))
         counts["module calls"] += len(m.blocks("module"))
         check_module(m, modules, problems)
-    if args.fixture:
-        check_fixture(args.fixture, parsed, args.example, args.module, problems)
+    fixtures = 0
+    if args.deployment_fixture or args.prometheus_fixture:
+        try:
+            ex = Example(parsed, args.example, args.module)
+        except (KeyError, ValueError, TypeError) as e:
+            problems.append(f"cannot read the example's values: {e!r}")
+        else:
+            if args.deployment_fixture:
+                check_deployment_fixture(args.deployment_fixture, ex, problems)
+                fixtures += 1
+            if args.prometheus_fixture:
+                check_prometheus_fixture(args.prometheus_fixture, ex, problems)
+                fixtures += 1
 
     for p in problems:
         print(f"FAIL: {p}")
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-    print(f"check_terraform: {len(modules)} modules, {summary}: {len(problems)} problems")
+    print(f"check_terraform: {len(modules)} modules, {summary}, {fixtures} fixtures: {len(problems)} problems")
     return 1 if problems else 0
 
 

@@ -3,16 +3,18 @@
 #   1. installs @cdktf/hcl2json (HashiCorp's HCL parser) from npm into BUILD_DIR, once;
 #   2. parses every .tf file (and the example's tfvars) with it; any parse error fails;
 #   3. check_terraform.py: variables typed and described, outputs described, references and
-#      module calls consistent, the deployment fixture exactly what the example renders;
-#      and a self-test proving those checks fail on a broken module;
+#      module calls consistent, the deployment and Prometheus fixtures exactly what the example
+#      renders (and promtool accepts the latter); a self-test proving those checks fail on a
+#      broken module;
 #   4. shellcheck on the instances' provisioning script;
-#   5. globaltabled --check-config accepts the fixture and rejects a broken copy of it. Skipped,
+#   5. globaltabled --check-config accepts the fixture and rejects a broken copy of it, and
+#      --help lists every flag the systemd unit passes. Skipped,
 #      saying so, while globaltabled has no --check-config (its --help does not list it);
 #      mandatory as soon as it does.
 #
 # Usage: check_terraform.sh SOURCE_DIR BUILD_DIR
 # Needs: node and npm (the npm registry reachable on the first run), /usr/bin/python3 with yaml,
-# the shellcheck linter, and BUILD_DIR/bin/globaltabled.
+# the shellcheck linter, promtool, and BUILD_DIR/bin/globaltabled.
 set -euo pipefail
 
 SRC="$(cd "${1:?usage: check_terraform.sh SOURCE_DIR BUILD_DIR}" && pwd)"
@@ -20,6 +22,7 @@ BUILD="$(cd "${2:?usage: check_terraform.sh SOURCE_DIR BUILD_DIR}" && pwd)"
 HCL2JSON_VERSION="0.21.0"
 CACHE="$BUILD/hcl2json-$HCL2JSON_VERSION"
 FIXTURE="$SRC/tests/fixtures/deployment-three-regions.yaml"
+PROM_FIXTURE="$SRC/tests/fixtures/prometheus-three-regions.yml"
 PY=/usr/bin/python3
 HERE="$SRC/tests/terraform"
 
@@ -52,11 +55,15 @@ node "$HERE/hcl2json_all.js" "$CACHE/node_modules" "$WORK/parsed.json" "${TF_FIL
   fail "HCL parse errors (above)"
 
 echo "== 3. variables, outputs, references, module calls, deployment fixture"
-"$PY" "$HERE/check_terraform.py" "$WORK/parsed.json" --fixture "$FIXTURE" \
+"$PY" "$HERE/check_terraform.py" "$WORK/parsed.json" \
+  --deployment-fixture "$FIXTURE" --prometheus-fixture "$PROM_FIXTURE" \
   --example terraform/examples/three-regions --module terraform/modules/global-table ||
   fail "check_terraform.py found problems (above)"
+command -v promtool >/dev/null || fail "promtool is not installed (scripts/setup installs prometheus)"
+promtool check config "$PROM_FIXTURE" || fail "promtool rejects the rendered scrape configuration"
 
 echo "== 3b. self-test: the checks catch a broken module"
+"$PY" "$HERE/check_terraform.py" --self-test || fail "the yamlencode emulation disagrees with Terraform's docs"
 mkdir -p "$WORK/bad/m"
 cat >"$WORK/bad/m/main.tf" <<'EOF'
 variable "undescribed" {
@@ -106,6 +113,15 @@ if ((RC != 0)) && ! grep -q -- "--check-config" <<<"$HELP"; then
 fi
 ((RC == 0)) || fail "globaltabled --check-config rejected the fixture (exit $RC): $OUT"
 echo "accepted: $OUT"
+
+# The flags the instances' unit passes must be flags the daemon knows.
+UNIT=terraform/modules/region/files/globaltabled.service
+mapfile -t UNIT_FLAGS < <(grep -o -- '--[a-z][a-z-]*' "$UNIT" | sort -u)
+((${#UNIT_FLAGS[@]} >= 4)) || fail "$UNIT: expected at least 4 flags, found ${UNIT_FLAGS[*]}"
+for f in "${UNIT_FLAGS[@]}"; do
+  grep -q -- "$f\b" <<<"$HELP" || fail "$UNIT passes $f, which globaltabled --help does not list"
+done
+echo "the unit's flags are all known: ${UNIT_FLAGS[*]}"
 
 # A broken copy (an unknown key, as a hand edit might add) must be rejected, naming the file.
 BROKEN="$WORK/deployment-broken.yaml"

@@ -13,7 +13,7 @@ async function main() {
     console.error('usage: node hcl2json_all.js MODULE_DIR OUT.json FILE...');
     process.exit(2);
   }
-  const { parse } = require(path.join(moduleDir, '@cdktf', 'hcl2json'));
+  const { parse } = require(path.resolve(moduleDir, '@cdktf', 'hcl2json'));
   const parsed = {};
   const errors = [];
   for (const file of files) {
