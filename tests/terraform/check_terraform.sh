@@ -49,7 +49,7 @@ grep -q "\"version\": \"$HCL2JSON_VERSION\"" "$CACHE/node_modules/@cdktf/hcl2jso
 
 echo "== 2. parse every .tf file"
 cd "$SRC"
-mapfile -t TF_FILES < <(find terraform -name '*.tf' -o -name '*.tfvars' -o -name '*.tfvars.example' | sort)
+mapfile -t TF_FILES < <(find terraform -path '*/.terraform' -prune -o \( -name '*.tf' -o -name '*.tfvars' -o -name '*.tfvars.example' \) -print | sort)
 ((${#TF_FILES[@]} >= 10)) || fail "found only ${#TF_FILES[@]} Terraform files under terraform/"
 node "$HERE/hcl2json_all.js" "$CACHE/node_modules" "$WORK/parsed.json" "${TF_FILES[@]}" ||
   fail "HCL parse errors (above)"
