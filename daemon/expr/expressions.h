@@ -68,6 +68,12 @@ class ExpressionContext {
 
   ExpressionContext(const NameMap* names, const ValueMap* values);
 
+  // DynamoDB's checks on the maps themselves, made before any expression is parsed: a map
+  // given must not be empty ("ExpressionAttributeValues must not be empty") and its keys must be
+  // '#' or ':' followed by [A-Za-z0-9_]+ ("ExpressionAttributeNames contains invalid key:
+  // Syntax error; key: \"n\"").
+  absl::Status CheckMaps() const;
+
   // Call after parsing all of the request's expressions. Reports, in this order:
   //   "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}"
   //   "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}"
