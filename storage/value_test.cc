@@ -2,6 +2,7 @@
 // validation limits, key extraction, sorted attribute lookup and equality.
 #include "storage/value.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -183,6 +184,134 @@ TEST(CanonicalizeTest, NestingLimit) {
     proto::AttributeValue too_deep = nested(33, lists);
     ExpectInvalid(CanonicalizeValue(&too_deep), "Nesting Levels have exceeded supported limits");
   }
+}
+
+// Random value trees, and "the same value written differently": sets and maps permuted,
+// numbers in other notations. Canonical forms must be identical bytes (digests rely on it).
+class ValueGen {
+ public:
+  explicit ValueGen(uint32_t seed) : rng_(seed) {}
+
+  proto::AttributeValue Value(int depth) {
+    const int kind = Uniform(0, depth >= 3 ? 6 : 9);
+    switch (kind) {
+      case 0:
+        return S(Name());
+      case 1:
+        return N(Number());
+      case 2:
+        return B(Name());
+      case 3:
+        return Bool(Uniform(0, 1) == 1);
+      case 4:
+        return Null();
+      case 5: {
+        proto::AttributeValue v = kind == 5 && Uniform(0, 1) ? SS({}) : BS({});
+        auto* values =
+            v.has_ss() ? v.mutable_ss()->mutable_values() : v.mutable_bs()->mutable_values();
+        for (int i = Uniform(1, 5); i > 0; --i) values->Add(absl::StrCat(Name(), i));
+        return v;
+      }
+      case 6: {
+        proto::AttributeValue v = NS({});
+        for (int i = Uniform(1, 5); i > 0; --i)
+          v.mutable_ns()->add_values(absl::StrCat(i * 7, ".25"));
+        return v;
+      }
+      case 7: {
+        proto::AttributeValue v = L({});
+        for (int i = Uniform(0, 4); i > 0; --i) *v.mutable_l()->add_values() = Value(depth + 1);
+        return v;
+      }
+      default: {
+        proto::AttributeValue v = M({});
+        for (int i = Uniform(0, 4); i > 0; --i) {
+          proto::Attribute* e = v.mutable_m()->add_entries();
+          e->set_name(absl::StrCat(Name(), i));
+          *e->mutable_value() = Value(depth + 1);
+        }
+        return v;
+      }
+    }
+  }
+
+  // The same value, written differently.
+  proto::AttributeValue Rewrite(const proto::AttributeValue& v) {
+    proto::AttributeValue r = v;
+    switch (v.value_case()) {
+      case proto::AttributeValue::kN: {
+        const bool negative = v.n()[0] == '-';
+        const std::string digits = v.n().substr(negative ? 1 : 0);
+        const bool plain = digits.find('e') == std::string::npos;
+        r.set_n(absl::StrCat(negative ? "-" : (Uniform(0, 1) ? "+" : ""), "00", digits,
+                             plain && digits.find('.') != std::string::npos ? "00" : "",
+                             plain && Uniform(0, 1) ? "e0" : ""));
+        break;
+      }
+      case proto::AttributeValue::kSs:
+        Shuffle(r.mutable_ss()->mutable_values());
+        break;
+      case proto::AttributeValue::kBs:
+        Shuffle(r.mutable_bs()->mutable_values());
+        break;
+      case proto::AttributeValue::kNs:
+        for (std::string& n : *r.mutable_ns()->mutable_values()) n += "0";
+        Shuffle(r.mutable_ns()->mutable_values());
+        break;
+      case proto::AttributeValue::kL:
+        for (int i = 0; i < v.l().values_size(); ++i) {
+          *r.mutable_l()->mutable_values(i) = Rewrite(v.l().values(i));
+        }
+        break;
+      case proto::AttributeValue::kM:
+        for (int i = 0; i < v.m().entries_size(); ++i) {
+          *r.mutable_m()->mutable_entries(i)->mutable_value() = Rewrite(v.m().entries(i).value());
+        }
+        Shuffle(r.mutable_m()->mutable_entries());
+        break;
+      default:
+        break;
+    }
+    return r;
+  }
+
+  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+
+ private:
+  std::string Name() {
+    static const char* const kNames[] = {"a", "b", "B", "ab", "\xc3\xa9", "z", ""};
+    return kNames[Uniform(0, 6)];
+  }
+  std::string Number() {
+    static const char* const kNumbers[] = {"0", "1", "-1", "0.5", "-12.25", "1e10", "3.14"};
+    return kNumbers[Uniform(0, 6)];
+  }
+  template <typename T>
+  void Shuffle(T* field) {
+    for (int i = field->size() - 1; i > 0; --i) field->SwapElements(i, Uniform(0, i));
+  }
+
+  std::mt19937 rng_;
+};
+
+TEST(CanonicalizeTest, EqualValuesHaveIdenticalCanonicalBytes) {
+  ValueGen gen(2024);
+  int checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    proto::AttributeValue original = gen.Value(0);
+    proto::AttributeValue canonical = original;
+    if (!CanonicalizeValue(&canonical).ok()) continue;  // random duplicate names or members
+    proto::AttributeValue rewritten = gen.Rewrite(original);
+    ASSERT_TRUE(CanonicalizeValue(&rewritten).ok()) << rewritten.ShortDebugString();
+    ASSERT_EQ(rewritten.SerializeAsString(), canonical.SerializeAsString())
+        << original.ShortDebugString();
+    ASSERT_TRUE(ValuesEqual(canonical, rewritten));
+    proto::AttributeValue again = canonical;
+    ASSERT_TRUE(CanonicalizeValue(&again).ok());
+    ASSERT_EQ(again.SerializeAsString(), canonical.SerializeAsString()) << "not idempotent";
+    ++checked;
+  }
+  EXPECT_GT(checked, 1500);
 }
 
 TEST(SizeTest, DynamoDbRules) {
