@@ -94,7 +94,7 @@ echo "self-test: parse error and 4 planted problems reported"
 
 echo "== 4. shellcheck the provisioning script"
 command -v shellcheck >/dev/null || fail "shellcheck is not installed (scripts/setup installs it)"
-shellcheck terraform/modules/region/files/provision.sh "$HERE/check_terraform.sh"
+shellcheck terraform/modules/region/files/provision.sh "$HERE/check_terraform.sh" "$HERE/provision_test.sh"
 echo "shellcheck: clean"
 
 echo "== 5. globaltabled --check-config $FIXTURE"

@@ -9,7 +9,11 @@
 #   GT_RUNTIME_PACKAGES
 set -euo pipefail
 
-ENV_FILE="${GT_PROVISION_ENV:-/etc/globaltable/provision.env}"
+# GT_ROOT prefixes every system path; tests set it (tests/terraform/provision_test.sh). On an
+# instance it is empty.
+ROOT="${GT_ROOT:-}"
+ENV_FILE="$ROOT/etc/globaltable/provision.env"
+ATTACH_TIMEOUT="${GT_ATTACH_TIMEOUT:-900}"
 # shellcheck source=/dev/null
 source "$ENV_FILE"
 
@@ -50,8 +54,8 @@ install_packages() {
 # Replication orders writes by a hybrid logical clock: keep the physical clock on the Amazon
 # Time Sync Service (link-local, in every region) rather than public pools.
 configure_time() {
-  install -d /etc/chrony/sources.d
-  echo "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4" >/etc/chrony/sources.d/aws.sources
+  install -d "$ROOT/etc/chrony/sources.d"
+  echo "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4" >"$ROOT/etc/chrony/sources.d/aws.sources"
   systemctl restart chrony
 }
 
@@ -62,18 +66,18 @@ install_software() {
   tar -xzf "$work/globaltable.tar.gz" -C "$work"
   for b in globaltabled globaltablectl; do
     [[ -f "$work/bin/$b" ]] || die "artifact has no bin/$b"
-    install -m 0755 "$work/bin/$b" "/usr/local/bin/$b"
+    install -m 0755 "$work/bin/$b" "$ROOT/usr/local/bin/$b"
   done
 
   if [[ "$GT_NATS_SERVER_URL" == "-" ]]; then
-    ln -sf /usr/sbin/nats-server /usr/local/bin/nats-server
+    ln -sf /usr/sbin/nats-server "$ROOT/usr/local/bin/nats-server"
   else
     fetch_verified "$GT_NATS_SERVER_URL" "$work/nats-server.tar.gz" "$GT_NATS_SERVER_SHA256"
     tar -xzf "$work/nats-server.tar.gz" -C "$work" --wildcards '*nats-server'
     local bin
     bin="$(find "$work" -type f -name nats-server | head -n1)"
     [[ -n "$bin" ]] || die "nats-server release archive has no nats-server binary"
-    install -m 0755 "$bin" /usr/local/bin/nats-server
+    install -m 0755 "$bin" "$ROOT/usr/local/bin/nats-server"
   fi
   rm -rf "$work"
 
@@ -97,45 +101,56 @@ create_users() {
 # the instance exists, so it may appear a minute after boot. Nitro instances show EBS volumes
 # as NVMe devices named by volume id; Xen instances use the requested name.
 find_data_device() {
-  local by_id="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${GT_DATA_VOLUME_ID//-/}"
-  local deadline=$((SECONDS + 900))
-  while ((SECONDS < deadline)); do
-    for dev in "$by_id" /dev/xvdf /dev/sdf; do
-      if [[ -b "$dev" ]]; then
+  local by_id="$ROOT/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${GT_DATA_VOLUME_ID//-/}"
+  local deadline=$((SECONDS + ATTACH_TIMEOUT))
+  while true; do
+    for dev in "$by_id" "$ROOT/dev/xvdf" "$ROOT/dev/sdf"; do
+      # Under GT_ROOT (tests) a regular file stands for the device.
+      if [[ -b "$dev" ]] || [[ -n "$ROOT" && -f "$dev" ]]; then
         readlink -f "$dev"
         return 0
       fi
     done
+    ((SECONDS < deadline)) || break
     sleep 5
   done
-  die "data volume $GT_DATA_VOLUME_ID not attached after 15 minutes"
+  die "data volume $GT_DATA_VOLUME_ID not attached after $ATTACH_TIMEOUT seconds"
 }
 
 mount_data_volume() {
   local dev uuid
+  local probe rc=0
   dev="$(find_data_device)"
-  if [[ -z "$(blkid -o value -s TYPE "$dev" || true)" ]]; then
+  # Format only a volume on which a low-level probe finds no signature at all (blkid exit 2).
+  # Anything else (a file system: keep it; a partition table or a probe error: stop) must never
+  # reach mkfs: this volume holds the region's data across instance replacements.
+  probe="$(blkid -p -o export "$dev")" || rc=$?
+  if ((rc == 2)); then
     log "formatting new data volume $GT_DATA_VOLUME_ID ($dev)"
     mkfs.ext4 -q -L gtdata "$dev"
+  elif ((rc != 0)); then
+    die "blkid -p $dev failed (exit $rc); not touching the data volume"
+  elif ! grep -q '^TYPE=ext4$' <<<"$probe"; then
+    die "data volume $dev holds something other than ext4 ($(tr '\n' ' ' <<<"$probe")); not touching it"
   else
     log "data volume $GT_DATA_VOLUME_ID ($dev) already has a file system: keeping its data"
   fi
-  uuid="$(blkid -o value -s UUID "$dev")"
+  uuid="$(blkid -p -o value -s UUID "$dev")"
   [[ -n "$uuid" ]] || die "no file system UUID on $dev"
-  install -d -m 0755 "$GT_DATA_MOUNT"
-  if ! grep -q "^UUID=$uuid " /etc/fstab; then
-    sed -i "\# $GT_DATA_MOUNT #d" /etc/fstab
-    echo "UUID=$uuid $GT_DATA_MOUNT ext4 defaults,noatime,nofail,x-systemd.device-timeout=5min 0 2" >>/etc/fstab
+  install -d -m 0755 "$ROOT$GT_DATA_MOUNT"
+  if ! grep -q "^UUID=$uuid " "$ROOT/etc/fstab"; then
+    sed -i "\# $GT_DATA_MOUNT #d" "$ROOT/etc/fstab"
+    echo "UUID=$uuid $GT_DATA_MOUNT ext4 defaults,noatime,nofail,x-systemd.device-timeout=5min 0 2" >>"$ROOT/etc/fstab"
     systemctl daemon-reload
   fi
-  mountpoint -q "$GT_DATA_MOUNT" || mount "$GT_DATA_MOUNT"
+  mountpoint -q "$ROOT$GT_DATA_MOUNT" || mount "$ROOT$GT_DATA_MOUNT"
   # The volume may have been grown since it was formatted.
   resize2fs "$dev" >/dev/null 2>&1 || log "resize2fs $dev failed; continuing at the current size"
 
-  install -d -o globaltable -g globaltable -m 0750 "$GT_DATA_DIR"
-  install -d -o nats -g nats -m 0750 "$GT_NATS_STORE_DIR"
-  chown root:nats /etc/globaltable/nats.conf
-  chmod 0640 /etc/globaltable/nats.conf
+  install -d -o globaltable -g globaltable -m 0750 "$ROOT$GT_DATA_DIR"
+  install -d -o nats -g nats -m 0750 "$ROOT$GT_NATS_STORE_DIR"
+  chown root:nats "$ROOT/etc/globaltable/nats.conf"
+  chmod 0640 "$ROOT/etc/globaltable/nats.conf"
 }
 
 start_services() {
