@@ -1,0 +1,637 @@
+// StoreImpl: open and recovery, the group-commit path, the catalog, local item writes and
+// settings. Thread-safe; the concurrency design is in store_impl.h.
+#include "storage/store_impl.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "storage/key_codec.h"
+#include "storage/layout.h"
+#include "storage/value.h"
+
+namespace globaltable::storage {
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  return absl::InternalError(msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commit requests for local writes and table changes.
+
+// One local item write, decided under the key's stripe; the leader stamps it.
+class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
+ public:
+  LocalWrite(const CatalogEntry& table, std::string item_key, uint32_t partition,
+             std::string partition_key, proto::Item item_or_key, bool tombstone, StatsDelta delta)
+      : table_(table),
+        item_key_(std::move(item_key)),
+        partition_(partition),
+        partition_key_(std::move(partition_key)),
+        item_(std::move(item_or_key)),
+        tombstone_(tombstone),
+        delta_(delta) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    if (!store->catalog_.IsLive(table_.table_id)) {
+      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
+      return;
+    }
+    version_ = {store->clock_->Now(), store->options_.region_id};
+    sequence_ = ctx->NextSequence(*store, partition_);
+
+    proto::StoredItem stored;
+    stored.set_hlc(version_.hlc);
+    stored.set_origin_region(version_.region);
+    stored.set_tombstone(tombstone_);
+    if (tombstone_) {
+      stored.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
+    } else {
+      *stored.mutable_item() = item_;
+    }
+    ctx->batch.Put(store->items_cf_, item_key_, stored.SerializeAsString());
+
+    proto::Mutation m;
+    m.set_kind(tombstone_ ? proto::Mutation::DELETE : proto::Mutation::PUT);
+    m.set_table(table_.schema.name());
+    m.set_table_created_hlc(table_.incarnation.hlc);
+    m.set_table_created_region(table_.incarnation.region);
+    m.set_partition_key(partition_key_);
+    *m.mutable_item() = item_;
+    m.set_hlc(version_.hlc);
+    m.set_origin_region(version_.region);
+    m.set_sequence(sequence_);
+    ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
+                   m.SerializeAsString());
+  }
+
+  void Publish(StoreImpl* store) override {
+    store->ApplyStats(table_.table_id, delta_);
+    store->local_writes_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  clock::Version version() const { return version_; }
+  uint64_t sequence() const { return sequence_; }
+
+ private:
+  const CatalogEntry& table_;
+  const std::string item_key_;
+  const uint32_t partition_;
+  const std::string partition_key_;
+  const proto::Item item_;
+  const bool tombstone_;
+  const StatsDelta delta_;
+  clock::Version version_;
+  uint64_t sequence_ = 0;
+};
+
+// CreateTable / DeleteTable / UpdateTable: one catalog entry plus a record in every partition.
+class StoreImpl::TableChange final : public StoreImpl::CommitRequest {
+ public:
+  TableChange(proto::Mutation::Kind kind, CatalogEntry entry)
+      : CommitRequest(/*exclusive=*/true), kind_(kind), entry_(std::move(entry)) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    const clock::Version v{store->clock_->Now(), store->options_.region_id};
+    entry_.version = v;
+    if (kind_ == proto::Mutation::CREATE_TABLE) {
+      entry_.incarnation = v;
+      entry_.schema.set_created_hlc(v.hlc);
+      entry_.schema.set_created_region(v.region);
+      ctx->batch.Put(store->meta_cf_, layout::kNextTableIdKey,
+                     layout::EncodeU32(entry_.table_id + 1));
+    } else if (kind_ == proto::Mutation::DELETE_TABLE) {
+      entry_.deleted = true;
+      ctx->batch.DeleteRange(store->items_cf_, layout::TablePrefix(entry_.table_id),
+                             layout::TablePrefix(entry_.table_id + 1));
+    }
+    ctx->batch.Put(store->meta_cf_, layout::CatalogKey(entry_.schema.name()),
+                   EncodeCatalogEntry(entry_));
+    proto::Mutation m;
+    m.set_kind(kind_);
+    m.set_table(entry_.schema.name());
+    m.set_table_created_hlc(entry_.incarnation.hlc);
+    m.set_table_created_region(entry_.incarnation.region);
+    m.set_hlc(v.hlc);
+    m.set_origin_region(v.region);
+    if (kind_ != proto::Mutation::DELETE_TABLE) *m.mutable_schema() = entry_.schema;
+    for (uint32_t p = 0; p < store->num_partitions_; ++p) {
+      m.set_sequence(ctx->NextSequence(*store, p));
+      ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(p, m.sequence()),
+                     m.SerializeAsString());
+    }
+  }
+
+  void Publish(StoreImpl* store) override {
+    {
+      absl::MutexLock lock(&store->stats_mu_);
+      if (kind_ == proto::Mutation::CREATE_TABLE) store->table_stats_[entry_.table_id] = {};
+      if (kind_ == proto::Mutation::DELETE_TABLE) store->table_stats_.erase(entry_.table_id);
+    }
+    store->catalog_.Put(entry_);
+  }
+
+  const CatalogEntry& entry() const { return entry_; }
+
+ private:
+  const proto::Mutation::Kind kind_;
+  CatalogEntry entry_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Open and recovery.
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options,
+                                                   clock::HybridClock* clock) {
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreImpl> store, StoreImpl::Create(options, clock));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+StoreImpl::StoreImpl(const StoreOptions& options, clock::HybridClock* clock)
+    : options_(options),
+      num_partitions_(options.num_partitions),
+      clock_(clock),
+      queue_([this](absl::Span<WriterQueue::Request* const> group) { return CommitGroup(group); }),
+      stripes_(new absl::Mutex[kStripes]),
+      last_sequence_(new std::atomic<uint64_t>[options.num_partitions]),
+      conflicts_(options.conflict_log_capacity) {
+  for (uint32_t p = 0; p < num_partitions_; ++p) last_sequence_[p].store(0);
+  write_options_.sync = options.sync;
+}
+
+StoreImpl::~StoreImpl() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  rocksdb::Status s = db_->Close();
+  if (!s.ok()) {
+    GT_LOG(WARNING) << "closing the store: " << s.ToString();
+  }
+}
+
+absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Create(const StoreOptions& options,
+                                                             clock::HybridClock* clock) {
+  if (clock == nullptr) return absl::InvalidArgumentError("Store::Open needs a clock");
+  if (options.dir.empty()) return absl::InvalidArgumentError("StoreOptions.dir is empty");
+  if (options.region_id == 0) return absl::InvalidArgumentError("region_id must not be 0");
+  if (options.num_partitions < 1 || options.num_partitions > 4096) {
+    return absl::InvalidArgumentError("num_partitions must be in [1, 4096]");
+  }
+  std::unique_ptr<StoreImpl> store(new StoreImpl(options, clock));
+  RETURN_IF_ERROR(store->OpenDb());
+  RETURN_IF_ERROR(store->Recover());
+  return store;
+}
+
+absl::Status StoreImpl::OpenDb() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot create ", options_.dir, ": ", ec.message()));
+  }
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.max_background_jobs = 2;
+  db_opts.keep_log_file_num = 3;
+  db_opts.max_open_files = 512;
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // The WAL can only be recycled once every family's memtable holding it is flushed: bound it
+  // so a quiet family (meta) does not pin old logs.
+  db_opts.max_total_wal_size = 4 * options_.write_buffer_bytes;
+
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  const bool lz4 =
+      std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  auto family = [&](size_t write_buffer, bool bloom) {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;  // one cache for every family: one memory bound
+    table.cache_index_and_filter_blocks = true;
+    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    rocksdb::ColumnFamilyOptions cf;
+    cf.write_buffer_size = write_buffer;
+    cf.max_write_buffer_number = std::max(2, options_.max_write_buffers);
+    cf.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return cf;
+  };
+  const size_t small_buffer = std::min<size_t>(options_.write_buffer_bytes, 4 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, family(small_buffer, false)},
+      {layout::kItemsFamily, family(options_.write_buffer_bytes, true)},
+      {layout::kChangeLogFamily, family(options_.write_buffer_bytes, false)},
+      {layout::kMetaFamily, family(small_buffer, true)},
+  };
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options_.dir, families, &handles_, &raw),
+                            absl::StrCat("opening the store at ", options_.dir)));
+  db_.reset(raw);
+  items_cf_ = handles_[1];
+  changelog_cf_ = handles_[2];
+  meta_cf_ = handles_[3];
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::Recover() {
+  const rocksdb::ReadOptions ro;
+  std::string value;
+  // Identity: a store belongs to one region and has a fixed number of partitions.
+  rocksdb::WriteBatch init;
+  for (const auto& [key, want, what] :
+       {std::make_tuple(layout::kRegionIdKey, options_.region_id, "region_id"),
+        std::make_tuple(layout::kNumPartitionsKey, num_partitions_, "num_partitions")}) {
+    rocksdb::Status s = db_->Get(ro, meta_cf_, key, &value);
+    if (s.IsNotFound()) {
+      init.Put(meta_cf_, key, layout::EncodeU32(want));
+      continue;
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading store identity"));
+    uint32_t have = 0;
+    if (!layout::DecodeU32(value, &have)) return absl::DataLossError("bad store identity");
+    if (have != want) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store at ", options_.dir, " was created with ", what, "=", have, ", not ", want));
+    }
+  }
+  if (init.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->Write(wo, &init), "initializing the store"));
+  }
+
+  rocksdb::Status s = db_->Get(ro, meta_cf_, layout::kClockKey, &value);
+  if (s.ok()) {
+    uint64_t bound = 0;
+    if (!layout::DecodeU64(value, &bound)) return absl::DataLossError("bad clock bound");
+    clock_->Restore(bound);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the clock bound");
+  }
+
+  s = db_->Get(ro, meta_cf_, layout::kNextTableIdKey, &value);
+  uint32_t next_id = 1;
+  if (s.ok() && !layout::DecodeU32(value, &next_id)) {
+    return absl::DataLossError("bad table id");
+  }
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the next table id");
+  {
+    absl::MutexLock lock(&table_mu_);
+    next_table_id_ = next_id;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_cf_));
+  for (it->Seek(layout::kCatalogPrefix);
+       it->Valid() && it->key().starts_with(layout::kCatalogPrefix); it->Next()) {
+    ASSIGN_OR_RETURN(CatalogEntry entry, DecodeCatalogEntry(View(it->value())));
+    if (!entry.deleted) {
+      absl::MutexLock lock(&stats_mu_);
+      table_stats_[entry.table_id] = {};
+    }
+    catalog_.Put(std::move(entry));
+  }
+  {
+    absl::MutexLock lock(&watermark_mu_);
+    for (it->Seek(layout::kWatermarkPrefix);
+         it->Valid() && it->key().starts_with(layout::kWatermarkPrefix); it->Next()) {
+      absl::string_view k = View(it->key()).substr(strlen(layout::kWatermarkPrefix));
+      uint32_t origin = 0, partition = 0;
+      uint64_t seq = 0;
+      if (!layout::DecodeU32(k, &origin) || !layout::DecodeU32(k.substr(4), &partition) ||
+          !layout::DecodeU64(View(it->value()), &seq)) {
+        return absl::DataLossError("bad watermark");
+      }
+      watermarks_[(uint64_t{origin} << 32) | partition] = seq;
+    }
+    for (it->Seek(layout::kAppliedHlcPrefix);
+         it->Valid() && it->key().starts_with(layout::kAppliedHlcPrefix); it->Next()) {
+      absl::string_view k = View(it->key()).substr(strlen(layout::kAppliedHlcPrefix));
+      uint32_t origin = 0;
+      uint64_t hlc = 0;
+      if (!layout::DecodeU32(k, &origin) || !layout::DecodeU64(View(it->value()), &hlc)) {
+        return absl::DataLossError("bad applied hlc");
+      }
+      applied_hlc_[origin] = hlc;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading meta"));
+
+  // The last record of each partition is never trimmed (TrimChangeLog keeps it), so it gives
+  // the partition's last sequence.
+  std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(ro, changelog_cf_));
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    log->SeekForPrev(layout::ChangeLogKey(p, UINT64_MAX));
+    uint32_t got = 0;
+    uint64_t seq = 0;
+    if (log->Valid() && layout::DecodeU32(View(log->key()), &got) && got == p &&
+        layout::DecodeU64(View(log->key()).substr(4), &seq)) {
+      last_sequence_[p].store(seq);
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(log->status(), "reading the change log"));
+
+  // Table stats are in-memory counters: rebuilt here with one pass over the items.
+  std::unique_ptr<rocksdb::Iterator> items(db_->NewIterator(ro, items_cf_));
+  absl::MutexLock lock(&stats_mu_);
+  proto::StoredItem stored;
+  for (items->SeekToFirst(); items->Valid(); items->Next()) {
+    uint32_t table_id = 0;
+    layout::DecodeU32(View(items->key()), &table_id);
+    auto st = table_stats_.find(table_id);
+    if (st == table_stats_.end()) continue;
+    if (!stored.ParseFromArray(items->value().data(), static_cast<int>(items->value().size()))) {
+      return absl::DataLossError("bad stored item");
+    }
+    if (stored.tombstone()) {
+      ++st->second.tombstones;
+    } else {
+      ++st->second.live_items;
+      st->second.live_bytes += ItemSize(stored.item());
+    }
+  }
+  return FromRocks(items->status(), "reading items");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commit path.
+
+uint64_t StoreImpl::GroupContext::NextSequence(const StoreImpl& store, uint32_t partition) {
+  auto [it, inserted] = sequences.try_emplace(partition, 0);
+  if (inserted) it->second = store.last_sequence_[partition].load(std::memory_order_relaxed);
+  return ++it->second;
+}
+
+absl::Status StoreImpl::CommitGroup(absl::Span<WriterQueue::Request* const> group) {
+  GroupContext ctx;
+  size_t accepted = 0;
+  for (WriterQueue::Request* r : group) {
+    auto* request = static_cast<CommitRequest*>(r);
+    request->Build(this, &ctx);
+    if (!request->rejected()) ++accepted;
+  }
+  if (accepted == 0) return absl::OkStatus();
+  // The clock bound rides in every batch, after every stamp of the group (see architecture.md).
+  ctx.batch.Put(meta_cf_, layout::kClockKey, layout::EncodeU64(clock_->Current()));
+  RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &ctx.batch), "committing writes"));
+
+  for (const auto& [partition, seq] : ctx.sequences) {
+    last_sequence_[partition].store(seq, std::memory_order_release);
+  }
+  for (WriterQueue::Request* r : group) {
+    auto* request = static_cast<CommitRequest*>(r);
+    if (!request->rejected()) request->Publish(this);
+  }
+  if (!ctx.sequences.empty()) {
+    std::function<void(uint32_t, uint64_t)> listener;
+    {
+      absl::MutexLock lock(&listener_mu_);
+      listener = listener_;
+    }
+    if (listener) {
+      for (const auto& [partition, seq] : ctx.sequences) listener(partition, seq);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void StoreImpl::SetCommitListener(
+    std::function<void(uint32_t partition, uint64_t last_sequence)> listener) {
+  absl::MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
+}
+
+absl::Mutex& StoreImpl::StripeFor(absl::string_view item_key) const {
+  return stripes_[layout::Hash64(item_key, 0x5eed) % kStripes];
+}
+
+absl::StatusOr<std::optional<proto::StoredItem>> StoreImpl::ReadStored(
+    absl::string_view item_key) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), items_cf_, ToSlice(item_key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading an item"));
+  proto::StoredItem stored;
+  if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError("bad stored item");
+  }
+  return stored;
+}
+
+StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
+                                         const proto::StoredItem* after) {
+  StatsDelta d;
+  if (before.has_value()) {
+    if (before->tombstone()) {
+      --d.tombstones;
+    } else {
+      --d.live_items;
+      d.live_bytes -= static_cast<int64_t>(ItemSize(before->item()));
+    }
+  }
+  if (after != nullptr) {
+    if (after->tombstone()) {
+      ++d.tombstones;
+    } else {
+      ++d.live_items;
+      d.live_bytes += static_cast<int64_t>(ItemSize(after->item()));
+    }
+  }
+  return d;
+}
+
+void StoreImpl::ApplyStats(uint32_t table_id, const StatsDelta& d) {
+  absl::MutexLock lock(&stats_mu_);
+  auto it = table_stats_.find(table_id);
+  if (it == table_stats_.end()) return;
+  it->second.live_items += static_cast<uint64_t>(d.live_items);
+  it->second.tombstones += static_cast<uint64_t>(d.tombstones);
+  it->second.live_bytes += static_cast<uint64_t>(d.live_bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog.
+
+absl::StatusOr<proto::TableSchema> StoreImpl::CreateTable(proto::TableSchema schema) {
+  RETURN_IF_ERROR(ValidateNewSchema(schema));
+  if (schema.has_sort_key() && schema.sort_key().name().empty()) schema.clear_sort_key();
+  absl::MutexLock lock(&table_mu_);
+  if (catalog_.FindLive(schema.name()) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("Table already exists: ", schema.name()));
+  }
+  if (next_table_id_ == UINT32_MAX) return absl::ResourceExhaustedError("table ids exhausted");
+  CatalogEntry entry;
+  entry.table_id = next_table_id_;
+  entry.schema = std::move(schema);
+  TableChange change(proto::Mutation::CREATE_TABLE, std::move(entry));
+  RETURN_IF_ERROR(queue_.Submit(&change));
+  ++next_table_id_;
+  return change.entry().schema;
+}
+
+absl::Status StoreImpl::DeleteTable(absl::string_view name) {
+  absl::MutexLock lock(&table_mu_);
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(name);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", name));
+  }
+  TableChange change(proto::Mutation::DELETE_TABLE, *live);
+  return queue_.Submit(&change);
+}
+
+absl::StatusOr<proto::TableSchema> StoreImpl::DescribeTable(absl::string_view name) const {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(name);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", name));
+  }
+  return live->schema;
+}
+
+absl::StatusOr<proto::TableSchema> StoreImpl::UpdateTable(proto::TableSchema schema) {
+  absl::MutexLock lock(&table_mu_);
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(schema.name());
+  if (live == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("Requested resource not found: Table: ", schema.name()));
+  }
+  CatalogEntry entry = *live;
+  entry.schema.set_billing_mode(schema.billing_mode());
+  entry.schema.set_read_capacity_units(schema.read_capacity_units());
+  entry.schema.set_write_capacity_units(schema.write_capacity_units());
+  entry.schema.set_primary_region(schema.primary_region());
+  TableChange change(proto::Mutation::UPDATE_TABLE, std::move(entry));
+  RETURN_IF_ERROR(queue_.Submit(&change));
+  return change.entry().schema;
+}
+
+std::vector<std::string> StoreImpl::ListTables() const {
+  std::vector<std::string> names;
+  for (const auto& e : catalog_.Live()) names.push_back(e->schema.name());
+  return names;
+}
+
+absl::StatusOr<TableStats> StoreImpl::GetTableStats(absl::string_view name) const {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(name);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", name));
+  }
+  absl::MutexLock lock(&stats_mu_);
+  auto it = table_stats_.find(live->table_id);
+  return it == table_stats_.end() ? TableStats{} : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items.
+
+absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const proto::Item& key) {
+  proto::Item canonical = key;
+  RETURN_IF_ERROR(CanonicalizeItem(&canonical));
+  RETURN_IF_ERROR(ValidateKey(schema, canonical));
+  return canonical;
+}
+
+absl::StatusOr<std::optional<proto::Item>> StoreImpl::GetItem(absl::string_view table,
+                                                              const proto::Item& key) const {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  ASSIGN_OR_RETURN(proto::Item canonical, CanonicalKey(live->schema, key));
+  ASSIGN_OR_RETURN(
+      std::optional<proto::StoredItem> stored,
+      ReadStored(layout::ItemKey(live->table_id, EncodeKeySuffix(live->schema, canonical))));
+  if (!stored.has_value() || stored->tombstone()) return std::nullopt;
+  return std::move(*stored->mutable_item());
+}
+
+absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const proto::Item& key,
+                                             const DecisionFn& decide) {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  const proto::TableSchema& schema = live->schema;
+  ASSIGN_OR_RETURN(proto::Item canonical_key, CanonicalKey(schema, key));
+  const std::string suffix = EncodeKeySuffix(schema, canonical_key);
+  const proto::AttributeValue* pk = FindAttribute(canonical_key, schema.partition_key().name());
+  WriteResult result;
+  result.partition = PartitionOf(schema.name(), *pk, num_partitions_);
+  const std::string item_key = layout::ItemKey(live->table_id, suffix);
+
+  absl::MutexLock stripe(&StripeFor(item_key));
+  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(item_key));
+  const bool was_live = current.has_value() && !current->tombstone();
+  absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);
+  if (!decision.ok()) return decision.status();
+  if (was_live) result.old_item = current->item();
+  if (decision->kind == WriteDecision::Kind::kNoop) {
+    result.new_item = result.old_item;
+    return result;
+  }
+  const bool tombstone = decision->kind == WriteDecision::Kind::kDelete;
+  proto::Item image;
+  if (tombstone) {
+    image = canonical_key;
+  } else {
+    image = std::move(decision->item);
+    RETURN_IF_ERROR(ValidateItemForWrite(schema, image));
+    ASSIGN_OR_RETURN(proto::Item image_key, ExtractKey(schema, image));
+    if (EncodeKeySuffix(schema, image_key) != suffix) {
+      return absl::InvalidArgumentError("the new item's key attributes differ from the key");
+    }
+  }
+  proto::StoredItem after;
+  after.set_tombstone(tombstone);
+  if (!tombstone) *after.mutable_item() = image;
+  const StatsDelta delta = DeltaOf(current, &after);
+  if (!tombstone) result.new_item = image;
+  LocalWrite request(*live, item_key, result.partition, EncodePartitionPrefix(schema, *pk),
+                     std::move(image), tombstone, delta);
+  RETURN_IF_ERROR(queue_.Submit(&request));
+  result.version = request.version();
+  result.sequence = request.sequence();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings.
+
+absl::Status StoreImpl::PutSetting(absl::string_view name, absl::string_view value) {
+  if (name.empty() || name.size() > 256) {
+    return absl::InvalidArgumentError("a setting name must be 1-256 bytes");
+  }
+  if (value.size() > (1 << 20)) return absl::InvalidArgumentError("a setting is at most 1 MiB");
+  return FromRocks(db_->Put(write_options_, meta_cf_, layout::SettingKey(name),
+                            rocksdb::Slice(value.data(), value.size())),
+                   "writing a setting");
+}
+
+absl::StatusOr<std::optional<std::string>> StoreImpl::GetSetting(absl::string_view name) const {
+  if (name.empty() || name.size() > 256) {
+    return absl::InvalidArgumentError("a setting name must be 1-256 bytes");
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, layout::SettingKey(name), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, "reading a setting"));
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+uint32_t PartitionOf(absl::string_view table, const proto::AttributeValue& partition_key,
+                     uint32_t num_partitions) {
+  if (num_partitions <= 1) return 0;
+  const uint64_t h = layout::Mix64(layout::Hash64(table, 0x7ab1e) ^ KeyHash(partition_key));
+  return static_cast<uint32_t>(h % num_partitions);
+}
+
+}  // namespace globaltable::storage
