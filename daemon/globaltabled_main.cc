@@ -1,14 +1,141 @@
-// globaltabled: the per-region daemon.
+// globaltabled: the per-region daemon. Reads flags and the deployment file, opens the store,
+// serves the DynamoDB API and the admin API, and on SIGTERM/SIGINT stops accepting, drains the
+// requests in flight and closes the store.
+//
+// Signals are blocked in every thread and taken synchronously by the main thread (sigwait), so
+// no work happens in a signal handler.
+#include <csignal>
 #include <cstdio>
-#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
 
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--version") == 0) {
-      std::printf("globaltabled 0.1.0\n");
-      return 0;
-    }
+#include "absl/strings/str_join.h"
+#include "clock/hlc.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/status_macros.h"
+#include "daemon/admin.h"
+#include "daemon/api/api.h"
+#include "daemon/config.h"
+#include "daemon/http_server.h"
+#include "storage/store.h"
+
+namespace globaltable::daemon {
+namespace {
+
+constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
+
+absl::Status Run(const Config& config, const sigset_t& signals) {
+  const RegionConfig& self = config.self;
+  clock::HybridClock hlc(clock::SystemClock::Default());
+
+  storage::StoreOptions store_options;
+  store_options.dir = self.data_dir;
+  store_options.region_id = self.id;
+  store_options.region_name = self.name;
+  store_options.num_partitions = self.settings.partitions;
+  store_options.sync = self.settings.sync;
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store, storage::Store::Open(store_options, &hlc));
+
+  Metrics metrics(self.name);
+  api::ApiOptions api_options;
+  api_options.region_name = self.name;
+  api_options.region_id = self.id;
+  for (const RegionConfig& r : config.deployment.regions) {
+    api_options.replica_regions.push_back(r.name);
   }
-  std::fprintf(stderr, "globaltabled: the API server is not built yet\n");
-  return 2;
+  api::Api api(store.get(), api_options, &metrics);
+  AdminApi admin(store.get(), &metrics, self.name, self.id);
+
+  HttpServerOptions api_http;
+  api_http.name = "api";
+  api_http.listen = self.api;
+  api_http.io_threads = self.settings.io_threads;
+  api_http.workers = self.settings.workers;
+  api_http.max_inflight = self.settings.max_inflight;
+  api_http.shed = [&api] { return api.Shed(); };
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> api_server,
+                   HttpServer::Create(api_http, [&api](const HttpRequest& r) {
+                     return api.Handle(r);
+                   }));
+
+  HttpServerOptions admin_http;
+  admin_http.name = "admin";
+  admin_http.listen = self.admin;
+  admin_http.workers = 2;
+  admin_http.max_inflight = 64;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> admin_server,
+                   HttpServer::Create(admin_http, [&admin](const HttpRequest& r) {
+                     return admin.Handle(r);
+                   }));
+
+  api_server->Start();
+  admin_server->Start();
+  GT_LOG(INFO) << "globaltabled region " << self.name << " (id " << self.id
+               << "): DynamoDB API on http://" << self.api << ", admin on http://" << self.admin
+               << ", data in " << self.data_dir;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  GT_LOG(INFO) << "signal " << signal << ": draining requests in flight";
+  api_server->Shutdown(kDrainTimeout);
+  admin_server->Shutdown(absl::Seconds(1));
+  store.reset();
+  GT_LOG(INFO) << "store closed; exiting";
+  return absl::OkStatus();
 }
+
+int Main(int argc, char** argv) {
+  absl::StatusOr<CommandLine> cl =
+      ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cl.ok()) {
+    std::fprintf(stderr, "globaltabled: %s\n%s", std::string(cl.status().message()).c_str(),
+                 Usage().c_str());
+    return 2;
+  }
+  if (cl->version) {
+    std::printf("globaltabled 0.1.0\n");
+    return 0;
+  }
+  if (cl->help) {
+    std::printf("%s", Usage().c_str());
+    return 0;
+  }
+  if (cl->check_config) {
+    absl::StatusOr<DeploymentConfig> d = LoadDeploymentFile(*cl->check_config);
+    if (!d.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(d.status().message()).c_str());
+      return 1;
+    }
+    std::vector<std::string> names;
+    for (const RegionConfig& r : d->regions) names.push_back(r.name);
+    std::printf("%s: ok (%zu regions: %s)\n", cl->check_config->c_str(), d->regions.size(),
+                absl::StrJoin(names, ", ").c_str());
+    return 0;
+  }
+  absl::StatusOr<Config> config = ResolveConfig(*cl);
+  if (!config.ok()) {
+    std::fprintf(stderr, "globaltabled: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every thread started later
+  std::signal(SIGPIPE, SIG_IGN);
+
+  absl::Status status = Run(*config, signals);
+  if (!status.ok()) {
+    GT_LOG(ERROR) << "globaltabled: " << status;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace globaltable::daemon
+
+int main(int argc, char** argv) { return globaltable::daemon::Main(argc, argv); }

@@ -1,0 +1,137 @@
+// Api: request parsing, dispatch through the operation table, errors to JSON, metrics.
+// Thread-safety: Handle runs concurrently; the table and cached metric references are immutable
+// after construction.
+#include "daemon/api/api.h"
+
+#include <chrono>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "daemon/api/api_error.h"
+#include "daemon/api/operations.h"
+#include "rapidjson/error/en.h"
+
+namespace globaltable::daemon::api {
+namespace {
+
+constexpr absl::string_view kTargetPrefix = "DynamoDB_20120810.";
+constexpr char kContentType[] = "application/x-amz-json-1.0";
+
+struct OperationEntry {
+  Operation run;
+  prometheus::Counter* ok = nullptr;
+  prometheus::Histogram* duration = nullptr;
+};
+
+const std::map<std::string, Operation, std::less<>>& OperationTable() {
+  static const auto* table = new std::map<std::string, Operation, std::less<>>{
+      {"CreateTable", &CreateTable},   {"DescribeTable", &DescribeTable},
+      {"ListTables", &ListTables},     {"DeleteTable", &DeleteTable},
+      {"UpdateTable", &UpdateTable},   {"PutItem", &PutItem},
+      {"GetItem", &GetItem},           {"UpdateItem", &UpdateItem},
+      {"DeleteItem", &DeleteItem},     {"BatchWriteItem", &BatchWriteItem},
+      {"BatchGetItem", &BatchGetItem}, {"Query", &Query},
+      {"Scan", &Scan},
+  };
+  return *table;
+}
+
+HttpResponse ErrorResponse(const ApiError& e) {
+  return HttpResponse{e.http_status(), kContentType, e.ToJson()};
+}
+
+}  // namespace
+
+struct Api::Impl {
+  OpContext ctx;
+  Metrics* metrics;
+  std::map<std::string, OperationEntry, std::less<>> operations;
+};
+
+Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics) : impl_(new Impl) {
+  impl_->ctx.store = store;
+  impl_->ctx.region_name = options.region_name;
+  impl_->ctx.region_id = options.region_id;
+  impl_->ctx.replica_regions = options.replica_regions;
+  impl_->metrics = metrics;
+  for (const auto& [name, run] : OperationTable()) {
+    OperationEntry entry{run};
+    if (metrics != nullptr) {
+      entry.ok = &metrics->ApiRequests(name, "ok");
+      entry.duration = &metrics->ApiRequestDuration(name);
+    }
+    impl_->operations.emplace(name, entry);
+  }
+}
+
+Api::~Api() = default;
+
+HttpResponse Api::Shed() {
+  if (impl_->metrics != nullptr) impl_->metrics->ApiShedRequests().Increment();
+  return ErrorResponse(ApiError::Throttling(
+      "Rate of requests exceeds the allowed throughput: too many requests in flight"));
+}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
+    // What DynamoDB answers to a health probe on its endpoint.
+    return HttpResponse{200, "text/plain", absl::StrCat("healthy: ", impl_->ctx.region_name, "\n")};
+  }
+  if (request.method != "POST") {
+    return ErrorResponse(ApiError("MethodNotAllowedException", "Only POST is supported", 405));
+  }
+  absl::string_view target = request.amz_target;
+  if (target.empty()) {
+    return ErrorResponse(ApiError::UnknownOperation("Missing X-Amz-Target header"));
+  }
+  if (!absl::StartsWith(target, kTargetPrefix)) {
+    return ErrorResponse(ApiError::UnknownOperation());
+  }
+  auto op = impl_->operations.find(target.substr(kTargetPrefix.size()));
+  if (op == impl_->operations.end()) return ErrorResponse(ApiError::UnknownOperation());
+  const std::string& name = op->first;
+  OperationEntry& entry = op->second;
+
+  auto start = std::chrono::steady_clock::now();
+  rapidjson::Document doc;
+  absl::Status status;
+  rapidjson::StringBuffer buffer;
+  doc.Parse(request.body.data(), request.body.size());
+  if (doc.HasParseError()) {
+    status = ApiError::Serialization(absl::StrCat("Malformed JSON at offset ", doc.GetErrorOffset(),
+                                                  ": ", rapidjson::GetParseError_En(
+                                                            doc.GetParseError())))
+                 .status();
+  } else if (!doc.IsObject()) {
+    status = ApiError::Serialization("Start of structure or map found where not expected")
+                 .status();
+  } else {
+    JsonWriter writer(buffer);
+    try {
+      status = entry.run(impl_->ctx, doc, &writer);
+    } catch (const std::exception& e) {
+      status = ApiError::Internal(e.what()).status();
+    }
+  }
+  HttpResponse response;
+  if (status.ok()) {
+    response = HttpResponse{200, kContentType, std::string(buffer.GetString(), buffer.GetSize())};
+    if (entry.ok != nullptr) entry.ok->Increment();
+  } else {
+    ApiError e = ApiError::FromStatus(status);
+    if (e.http_status() >= 500) {
+      GT_LOG(ERROR) << name << ": " << status;
+    }
+    response = ErrorResponse(e);
+    if (impl_->metrics != nullptr) impl_->metrics->ApiRequests(name, e.type()).Increment();
+  }
+  if (entry.duration != nullptr) {
+    entry.duration->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return response;
+}
+
+}  // namespace globaltable::daemon::api

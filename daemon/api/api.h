@@ -1,0 +1,54 @@
+// Api: the DynamoDB JSON protocol on top of the Store.
+//
+// Handle() takes one HTTP request (POST /, X-Amz-Target: DynamoDB_20120810.<Operation>, body
+// in application/x-amz-json-1.0), dispatches on the operation name through a table, and returns
+// the response: the operation's JSON with HTTP 200, or an error in DynamoDB's shape (see
+// api_error.h). SigV4 Authorization headers are accepted and not checked.
+//
+//   Api api(store.get(), options, &metrics);
+//   HttpServerOptions http;
+//   http.shed = &Api::ShedResponse;
+//   auto server = HttpServer::Create(http, [&](const HttpRequest& r) { return api.Handle(r); });
+//
+// Thread-safety: Handle is safe to call concurrently. The store and metrics must outlive the Api.
+#ifndef GLOBALTABLE_DAEMON_API_API_H_
+#define GLOBALTABLE_DAEMON_API_API_H_
+
+#include <string>
+#include <vector>
+
+#include "clock/version.h"
+#include "common/metrics.h"
+#include "daemon/http_server.h"
+#include "storage/store.h"
+
+namespace globaltable::daemon::api {
+
+struct ApiOptions {
+  std::string region_name = "local";
+  clock::RegionId region_id = 1;
+  std::vector<std::string> replica_regions;  // every region of the deployment
+};
+
+class Api {
+ public:
+  // `metrics` may be nullptr.
+  Api(storage::Store* store, ApiOptions options, Metrics* metrics);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // DynamoDB's answer to a request shed by the in-flight limit (ThrottlingException); counts it.
+  // Cheap and non-blocking: it runs on an I/O thread.
+  HttpResponse Shed();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace globaltable::daemon::api
+
+#endif  // GLOBALTABLE_DAEMON_API_API_H_

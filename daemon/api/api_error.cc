@@ -1,0 +1,108 @@
+// ApiError: DynamoDB error types, their mapping from Status codes, and their JSON. Thread-safe.
+#include "daemon/api/api_error.h"
+
+#include "absl/strings/cord.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace globaltable::daemon::api {
+namespace {
+
+// Payload key under which status() records the exact DynamoDB error type.
+constexpr char kTypePayload[] = "globaltable.dynamodb/type";
+constexpr char kTypePrefix[] = "com.amazonaws.dynamodb.v20120810#";
+
+absl::StatusCode CodeFor(absl::string_view type) {
+  if (type == "ValidationException" || type == "SerializationException" ||
+      type == "UnknownOperationException") {
+    return absl::StatusCode::kInvalidArgument;
+  }
+  if (type == "ResourceNotFoundException") return absl::StatusCode::kNotFound;
+  if (type == "ResourceInUseException") return absl::StatusCode::kAlreadyExists;
+  if (type == "ConditionalCheckFailedException") return absl::StatusCode::kAborted;
+  if (type == "ThrottlingException" || type == "ProvisionedThroughputExceededException") {
+    return absl::StatusCode::kResourceExhausted;
+  }
+  if (type == "WriteRejectedException") return absl::StatusCode::kFailedPrecondition;
+  return absl::StatusCode::kInternal;
+}
+
+}  // namespace
+
+ApiError ApiError::Validation(absl::string_view m) {
+  return ApiError("ValidationException", std::string(m));
+}
+ApiError ApiError::ResourceNotFound(absl::string_view m) {
+  return ApiError("ResourceNotFoundException", std::string(m));
+}
+ApiError ApiError::ResourceInUse(absl::string_view m) {
+  return ApiError("ResourceInUseException", std::string(m));
+}
+ApiError ApiError::ConditionalCheckFailed(absl::string_view m) {
+  return ApiError("ConditionalCheckFailedException", std::string(m));
+}
+ApiError ApiError::Throttling(absl::string_view m) {
+  return ApiError("ThrottlingException", std::string(m));
+}
+ApiError ApiError::ProvisionedThroughputExceeded(absl::string_view m) {
+  return ApiError("ProvisionedThroughputExceededException", std::string(m));
+}
+ApiError ApiError::Serialization(absl::string_view m) {
+  return ApiError("SerializationException", std::string(m));
+}
+ApiError ApiError::UnknownOperation(absl::string_view m) {
+  return ApiError("UnknownOperationException", std::string(m));
+}
+ApiError ApiError::WriteRejected(absl::string_view m) {
+  return ApiError("WriteRejectedException", std::string(m));
+}
+ApiError ApiError::Internal(absl::string_view m) {
+  return ApiError("InternalServerError", std::string(m), 500);
+}
+
+ApiError ApiError::FromStatus(const absl::Status& status) {
+  if (absl::optional<absl::Cord> type = status.GetPayload(kTypePayload)) {
+    std::string t(*type);
+    return ApiError(t, std::string(status.message()),
+                    CodeFor(t) == absl::StatusCode::kInternal ? 500 : 400);
+  }
+  std::string m(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return Validation(m);
+    case absl::StatusCode::kNotFound:
+      return ResourceNotFound(m);
+    case absl::StatusCode::kAlreadyExists:
+      return ResourceInUse(m);
+    case absl::StatusCode::kAborted:
+      return ConditionalCheckFailed(m);
+    case absl::StatusCode::kResourceExhausted:
+      return Throttling(m);
+    case absl::StatusCode::kFailedPrecondition:
+      return WriteRejected(m);
+    default:
+      return Internal(m.empty() ? "Internal server error" : m);
+  }
+}
+
+absl::Status ApiError::status() const {
+  absl::Status s(CodeFor(type_), message_);
+  s.SetPayload(kTypePayload, absl::Cord(type_));
+  return s;
+}
+
+std::string ApiError::ToJson() const {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("__type");
+  std::string type = kTypePrefix + type_;
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  w.Key("message");
+  w.String(message_.data(), static_cast<rapidjson::SizeType>(message_.size()));
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace globaltable::daemon::api

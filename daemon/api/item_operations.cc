@@ -1,0 +1,150 @@
+// Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
+//
+// Writes go through Store::Write with a decision function that evaluates the condition (and
+// applies the update) on the current item under the store's per-key lock, so the check and the
+// write are atomic; a refused condition or a failed update writes nothing.
+// Thread-safety: see operations.h.
+#include "common/status_macros.h"
+#include "daemon/api/api_error.h"
+#include "daemon/api/capacity.h"
+#include "daemon/api/operations.h"
+#include "daemon/api/request.h"
+#include "storage/value.h"
+
+namespace globaltable::daemon::api {
+namespace {
+
+absl::StatusOr<proto::Item> RequiredItem(const rapidjson::Value& request, const char* member) {
+  const rapidjson::Value* v = Member(request, member);
+  if (v == nullptr) return MissingMember(member);
+  return DecodeItem(*v, member);
+}
+
+// The key of an item operation, validated against the schema.
+absl::StatusOr<proto::Item> RequiredKey(const rapidjson::Value& request,
+                                        const proto::TableSchema& schema) {
+  ASSIGN_OR_RETURN(proto::Item key, RequiredItem(request, "Key"));
+  RETURN_IF_ERROR(storage::ValidateKey(schema, key));
+  return key;
+}
+
+absl::Status CheckCondition(const std::optional<expr::Condition>& condition,
+                            const proto::Item* current) {
+  if (!condition) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool holds, condition->Evaluate(current));
+  if (!holds) return ApiError::ConditionalCheckFailed().status();
+  return absl::OkStatus();
+}
+
+size_t SizeOf(const std::optional<proto::Item>& item) {
+  return item ? storage::ItemSize(*item) : 0;
+}
+
+void FinishWrite(const std::string& table, CapacityMode capacity, ReturnValues rv,
+                 const storage::WriteResult& result, const expr::Update* update,
+                 JsonWriter* out) {
+  out->StartObject();
+  WriteReturnValues(rv, result.old_item, result.new_item, update, out);
+  WriteConsumedCapacity(capacity, table,
+                        WriteUnits(std::max(SizeOf(result.old_item), SizeOf(result.new_item))),
+                        /*is_write=*/true, out);
+  out->EndObject();
+}
+
+}  // namespace
+
+absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  RETURN_IF_ERROR(RejectLegacy(request));
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(proto::Item item, RequiredItem(request, "Item"));
+  RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, item));
+  ASSIGN_OR_RETURN(proto::Item key, storage::ExtractKey(schema, item));
+  ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
+  ASSIGN_OR_RETURN(auto condition, exprs->ParseCondition(request, "ConditionExpression",
+                                                         expr::ExpressionKind::kCondition));
+  RETURN_IF_ERROR(exprs->Finish());
+  ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
+  ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
+
+  ASSIGN_OR_RETURN(
+      storage::WriteResult result,
+      ctx.store->Write(schema.name(), key,
+                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         return storage::WriteDecision::Put(item);
+                       }));
+  FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
+  return absl::OkStatus();
+}
+
+absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
+  ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
+  ASSIGN_OR_RETURN(ItemProjection projection, exprs->ParseProjection(request));
+  RETURN_IF_ERROR(exprs->Finish());
+  ASSIGN_OR_RETURN(bool consistent, OptionalBool(request, "ConsistentRead", false));
+  ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
+
+  ASSIGN_OR_RETURN(std::optional<proto::Item> item, ctx.store->GetItem(schema.name(), key));
+  out->StartObject();
+  if (item) {
+    out->Key("Item");
+    EncodeItem(projection.all() ? *item : projection.Apply(*item), out);
+  }
+  WriteConsumedCapacity(capacity, schema.name(), ReadUnits(SizeOf(item), consistent),
+                        /*is_write=*/false, out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  RETURN_IF_ERROR(RejectLegacy(request));
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
+  ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
+  ASSIGN_OR_RETURN(auto update, exprs->ParseUpdate(request, schema));
+  ASSIGN_OR_RETURN(auto condition, exprs->ParseCondition(request, "ConditionExpression",
+                                                         expr::ExpressionKind::kCondition));
+  RETURN_IF_ERROR(exprs->Finish());
+  ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/true));
+  ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
+
+  ASSIGN_OR_RETURN(
+      storage::WriteResult result,
+      ctx.store->Write(schema.name(), key,
+                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         proto::Item next = current != nullptr ? *current : key;
+                         if (update) RETURN_IF_ERROR(update->Apply(&next));
+                         RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, next));
+                         return storage::WriteDecision::Put(std::move(next));
+                       }));
+  FinishWrite(schema.name(), capacity, rv, result, update ? &*update : nullptr, out);
+  return absl::OkStatus();
+}
+
+absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  RETURN_IF_ERROR(RejectLegacy(request));
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
+  ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
+  ASSIGN_OR_RETURN(auto condition, exprs->ParseCondition(request, "ConditionExpression",
+                                                         expr::ExpressionKind::kCondition));
+  RETURN_IF_ERROR(exprs->Finish());
+  ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
+  ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
+
+  ASSIGN_OR_RETURN(
+      storage::WriteResult result,
+      ctx.store->Write(schema.name(), key,
+                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         if (current == nullptr) return storage::WriteDecision::Noop();
+                         return storage::WriteDecision::Delete();
+                       }));
+  FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
+  return absl::OkStatus();
+}
+
+}  // namespace globaltable::daemon::api

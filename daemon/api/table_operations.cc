@@ -1,0 +1,408 @@
+// Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable.
+// Thread-safety: see operations.h.
+#include <cstdio>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "clock/hlc.h"
+#include "common/status_macros.h"
+#include "daemon/api/api_error.h"
+#include "daemon/api/operations.h"
+#include "daemon/api/request.h"
+
+namespace globaltable::daemon::api {
+namespace {
+
+constexpr int64_t kMaxCapacityUnits = 40000;
+
+absl::string_view ScalarName(proto::ScalarType t) {
+  switch (t) {
+    case proto::S:
+      return "S";
+    case proto::N:
+      return "N";
+    case proto::B:
+      return "B";
+    default:
+      return "";
+  }
+}
+
+void WriteKeyElement(JsonWriter* out, const std::string& name, const char* key_type) {
+  out->StartObject();
+  out->Key("AttributeName");
+  WriteString(out, name);
+  out->Key("KeyType");
+  out->String(key_type);
+  out->EndObject();
+}
+
+std::string TableId(const proto::TableSchema& schema) {
+  // A stable UUID-shaped id: the incarnation (created_hlc, created_region) is unique.
+  char id[64];
+  uint64_t h = schema.created_hlc();
+  std::snprintf(id, sizeof(id), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(h >> 32),
+                static_cast<unsigned>((h >> 16) & 0xFFFF), static_cast<unsigned>(h & 0xFFFF),
+                static_cast<unsigned>(schema.created_region() & 0xFFFF),
+                static_cast<unsigned long long>(schema.created_region()));
+  return id;
+}
+
+// The TableDescription object of DynamoDB.
+void WriteTableDescription(const OpContext& ctx, const proto::TableSchema& schema,
+                           absl::string_view status, const storage::TableStats& stats,
+                           JsonWriter* out) {
+  double created = static_cast<double>(clock::PhysicalMillis(schema.created_hlc())) / 1000.0;
+  out->StartObject();
+  out->Key("AttributeDefinitions");
+  out->StartArray();
+  for (const proto::KeyElement& a : schema.attribute_definitions()) {
+    out->StartObject();
+    out->Key("AttributeName");
+    WriteString(out, a.name());
+    out->Key("AttributeType");
+    WriteString(out, ScalarName(a.type()));
+    out->EndObject();
+  }
+  out->EndArray();
+  out->Key("TableName");
+  WriteString(out, schema.name());
+  out->Key("KeySchema");
+  out->StartArray();
+  WriteKeyElement(out, schema.partition_key().name(), "HASH");
+  if (!schema.sort_key().name().empty()) WriteKeyElement(out, schema.sort_key().name(), "RANGE");
+  out->EndArray();
+  out->Key("TableStatus");
+  WriteString(out, status);
+  out->Key("CreationDateTime");
+  out->Double(created);
+  out->Key("ProvisionedThroughput");
+  out->StartObject();
+  out->Key("NumberOfDecreasesToday");
+  out->Int(0);
+  out->Key("ReadCapacityUnits");
+  out->Int64(schema.read_capacity_units());
+  out->Key("WriteCapacityUnits");
+  out->Int64(schema.write_capacity_units());
+  out->EndObject();
+  out->Key("TableSizeBytes");
+  out->Uint64(stats.live_bytes);
+  out->Key("ItemCount");
+  out->Uint64(stats.live_items);
+  out->Key("TableArn");
+  WriteString(out, absl::StrCat("arn:aws:dynamodb:", ctx.region_name, ":", ctx.account_id,
+                                ":table/", schema.name()));
+  out->Key("TableId");
+  WriteString(out, TableId(schema));
+  out->Key("BillingModeSummary");
+  out->StartObject();
+  out->Key("BillingMode");
+  WriteString(out, schema.billing_mode());
+  if (schema.billing_mode() == "PAY_PER_REQUEST") {
+    out->Key("LastUpdateToPayPerRequestDateTime");
+    out->Double(created);
+  }
+  out->EndObject();
+  if (ctx.replica_regions.size() > 1) {
+    out->Key("GlobalTableVersion");
+    out->String("2019.11.21");
+    out->Key("Replicas");
+    out->StartArray();
+    for (const std::string& region : ctx.replica_regions) {
+      if (region == ctx.region_name) continue;
+      out->StartObject();
+      out->Key("RegionName");
+      WriteString(out, region);
+      out->Key("ReplicaStatus");
+      out->String("ACTIVE");
+      out->EndObject();
+    }
+    out->EndArray();
+  }
+  out->EndObject();
+}
+
+storage::TableStats StatsOrZero(const OpContext& ctx, absl::string_view table) {
+  absl::StatusOr<storage::TableStats> stats = ctx.store->GetTableStats(table);
+  return stats.ok() ? *stats : storage::TableStats();
+}
+
+// Billing mode and throughput of CreateTable / UpdateTable into `schema`.
+absl::Status ApplyThroughput(const rapidjson::Value& request, const std::string& billing_mode,
+                             proto::TableSchema* schema) {
+  const rapidjson::Value* pt = Member(request, "ProvisionedThroughput");
+  if (billing_mode == "PAY_PER_REQUEST") {
+    if (pt != nullptr) {
+      return absl::InvalidArgumentError(
+          "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+          "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+    }
+    schema->set_read_capacity_units(0);
+    schema->set_write_capacity_units(0);
+  } else if (pt != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<int64_t> rcu, OptionalInt(*pt, "ReadCapacityUnits"));
+    ASSIGN_OR_RETURN(std::optional<int64_t> wcu, OptionalInt(*pt, "WriteCapacityUnits"));
+    if (!rcu) return MissingMember("provisionedThroughput.readCapacityUnits");
+    if (!wcu) return MissingMember("provisionedThroughput.writeCapacityUnits");
+    for (auto [v, name] : {std::pair{*rcu, "provisionedThroughput.readCapacityUnits"},
+                           std::pair{*wcu, "provisionedThroughput.writeCapacityUnits"}}) {
+      if (v < 1) {
+        return ConstraintViolation(absl::StrCat(v), name,
+                                   "Member must have value greater than or equal to 1");
+      }
+      if (v > kMaxCapacityUnits) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "One or more parameter values were invalid: Capacity units may not exceed ",
+            kMaxCapacityUnits));
+      }
+    }
+    schema->set_read_capacity_units(*rcu);
+    schema->set_write_capacity_units(*wcu);
+  } else if (schema->billing_mode() != "PROVISIONED") {
+    return absl::InvalidArgumentError(
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+        "must both be specified when BillingMode is PROVISIONED");
+  }
+  schema->set_billing_mode(billing_mode);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& request) {
+  proto::TableSchema schema;
+  ASSIGN_OR_RETURN(std::string name, RequiredString(request, "TableName"));
+  RETURN_IF_ERROR(ValidateTableName(name));
+  schema.set_name(name);
+  for (const char* unsupported : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    if (Member(request, unsupported) != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(unsupported, " are not supported by this server"));
+    }
+  }
+
+  const rapidjson::Value* defs = Member(request, "AttributeDefinitions");
+  if (defs == nullptr) return MissingMember("AttributeDefinitions");
+  if (!defs->IsArray()) return ApiError::Serialization("AttributeDefinitions must be a list").status();
+  std::set<std::string> defined;
+  for (const rapidjson::Value& d : defs->GetArray()) {
+    ASSIGN_OR_RETURN(std::string attr, RequiredString(d, "AttributeName"));
+    ASSIGN_OR_RETURN(std::string type, RequiredString(d, "AttributeType"));
+    if (attr.empty() || attr.size() > 255) {
+      return ConstraintViolation(attr, "attributeDefinitions.member.attributeName",
+                                 "Member must have length between 1 and 255");
+    }
+    proto::KeyElement* e = schema.add_attribute_definitions();
+    e->set_name(attr);
+    if (type == "S") {
+      e->set_type(proto::S);
+    } else if (type == "N") {
+      e->set_type(proto::N);
+    } else if (type == "B") {
+      e->set_type(proto::B);
+    } else {
+      return ConstraintViolation(type, "attributeDefinitions.member.attributeType",
+                                 "Member must satisfy enum value set: [B, N, S]");
+    }
+    if (!defined.insert(attr).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Cannot have two attributes with the same name: ", attr));
+    }
+  }
+
+  const rapidjson::Value* keys = Member(request, "KeySchema");
+  if (keys == nullptr) return MissingMember("KeySchema");
+  if (!keys->IsArray()) return ApiError::Serialization("KeySchema must be a list").status();
+  if (keys->Empty() || keys->Size() > 2) {
+    return ConstraintViolation(
+        "[]", "keySchema",
+        keys->Empty() ? "Member must have length greater than or equal to 1"
+                      : "Member must have length less than or equal to 2");
+  }
+  std::vector<std::string> key_names;
+  for (rapidjson::SizeType i = 0; i < keys->Size(); ++i) {
+    const rapidjson::Value& k = (*keys)[i];
+    ASSIGN_OR_RETURN(std::string attr, RequiredString(k, "AttributeName"));
+    ASSIGN_OR_RETURN(std::string type, RequiredString(k, "KeyType"));
+    if (type != "HASH" && type != "RANGE") {
+      return ConstraintViolation(type, "keySchema.member.keyType",
+                                 "Member must satisfy enum value set: [HASH, RANGE]");
+    }
+    if (i == 0 && type != "HASH") {
+      return absl::InvalidArgumentError(
+          "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    }
+    if (i == 1 && type != "RANGE") {
+      return absl::InvalidArgumentError(
+          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    if (i == 1 && attr == key_names[0]) {
+      return absl::InvalidArgumentError(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+    key_names.push_back(attr);
+  }
+  for (const std::string& k : key_names) {
+    if (defined.count(k) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "One or more parameter values were invalid: Some index key attributes are not defined "
+          "in AttributeDefinitions. Keys: [",
+          absl::StrJoin(key_names, ", "), "], AttributeDefinitions: [",
+          absl::StrJoin(defined, ", "), "]"));
+    }
+  }
+  if (defined.size() != key_names.size()) {
+    return absl::InvalidArgumentError(
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not "
+        "exactly match number of attributes defined in AttributeDefinitions");
+  }
+  for (const proto::KeyElement& e : schema.attribute_definitions()) {
+    if (e.name() == key_names[0]) *schema.mutable_partition_key() = e;
+    if (key_names.size() > 1 && e.name() == key_names[1]) *schema.mutable_sort_key() = e;
+  }
+  // Keep the definitions in key order so every region describes the table the same way.
+  schema.clear_attribute_definitions();
+  *schema.add_attribute_definitions() = schema.partition_key();
+  if (key_names.size() > 1) *schema.add_attribute_definitions() = schema.sort_key();
+
+  ASSIGN_OR_RETURN(std::string billing, OptionalEnum(request, "BillingMode",
+                                                     {"PROVISIONED", "PAY_PER_REQUEST"},
+                                                     "PROVISIONED"));
+  RETURN_IF_ERROR(ApplyThroughput(request, billing, &schema));
+  return schema;
+}
+
+}  // namespace
+
+absl::Status CreateTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, ParseCreateTable(request));
+  absl::StatusOr<proto::TableSchema> created = ctx.store->CreateTable(schema);
+  if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+    return ApiError::ResourceInUse(absl::StrCat("Table already exists: ", schema.name())).status();
+  }
+  RETURN_IF_ERROR(created.status());
+  out->StartObject();
+  out->Key("TableDescription");
+  WriteTableDescription(ctx, *created, "ACTIVE", storage::TableStats(), out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status DescribeTable(const OpContext& ctx, const rapidjson::Value& request,
+                           JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  out->StartObject();
+  out->Key("Table");
+  WriteTableDescription(ctx, schema, "ACTIVE", StatsOrZero(ctx, schema.name()), out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status ListTables(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit, OptionalInt(request, "Limit"));
+  if (limit && (*limit < 1 || *limit > 100)) {
+    return ConstraintViolation(absl::StrCat(*limit), "limit",
+                               *limit < 1 ? "Member must have value greater than or equal to 1"
+                                          : "Member must have value less than or equal to 100");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> start,
+                   OptionalString(request, "ExclusiveStartTableName"));
+  if (start) RETURN_IF_ERROR(ValidateTableName(*start, "exclusiveStartTableName"));
+  size_t max = static_cast<size_t>(limit.value_or(100));
+  std::vector<std::string> names = ctx.store->ListTables();
+  out->StartObject();
+  out->Key("TableNames");
+  out->StartArray();
+  size_t written = 0;
+  std::string last;
+  bool more = false;
+  for (const std::string& name : names) {
+    if (start && name <= *start) continue;
+    if (written == max) {
+      more = true;
+      break;
+    }
+    WriteString(out, name);
+    last = name;
+    ++written;
+  }
+  out->EndArray();
+  if (more) {
+    out->Key("LastEvaluatedTableName");
+    WriteString(out, last);
+  }
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status DeleteTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  storage::TableStats stats = StatsOrZero(ctx, schema.name());
+  absl::Status s = ctx.store->DeleteTable(schema.name());
+  if (s.code() == absl::StatusCode::kNotFound) {
+    return ApiError::ResourceNotFound(
+               absl::StrCat("Requested resource not found: Table: ", schema.name(), " not found"))
+        .status();
+  }
+  RETURN_IF_ERROR(s);
+  out->StartObject();
+  out->Key("TableDescription");
+  WriteTableDescription(ctx, schema, "DELETING", stats, out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  for (const char* unsupported :
+       {"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "AttributeDefinitions"}) {
+    if (Member(request, unsupported) != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(unsupported, " is not supported by this server"));
+    }
+  }
+  const rapidjson::Value* pt = Member(request, "ProvisionedThroughput");
+  ASSIGN_OR_RETURN(std::optional<std::string> billing, OptionalString(request, "BillingMode"));
+  bool other = Member(request, "StreamSpecification") != nullptr ||
+               Member(request, "SSESpecification") != nullptr ||
+               Member(request, "TableClass") != nullptr;
+  if (!billing && pt == nullptr) {
+    if (other) {
+      // Accepted and ignored: streams, encryption and table classes have no meaning here.
+    } else {
+      return absl::InvalidArgumentError(
+          "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+          "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+    }
+  }
+  if (billing || pt != nullptr) {
+    ASSIGN_OR_RETURN(std::string mode, OptionalEnum(request, "BillingMode",
+                                                    {"PROVISIONED", "PAY_PER_REQUEST"},
+                                                    schema.billing_mode()));
+    proto::TableSchema updated = schema;
+    if (mode == "PROVISIONED" && schema.billing_mode() != "PROVISIONED" && pt == nullptr) {
+      updated.set_billing_mode("");  // switching to PROVISIONED needs the throughput
+    }
+    RETURN_IF_ERROR(ApplyThroughput(request, mode, &updated));
+    if (pt != nullptr && !billing && updated.read_capacity_units() == schema.read_capacity_units() &&
+        updated.write_capacity_units() == schema.write_capacity_units()) {
+      return absl::InvalidArgumentError(
+          "The provisioned throughput for the table will not change. The requested value equals "
+          "the current value. Current ReadCapacityUnits provisioned for the table: " +
+          absl::StrCat(schema.read_capacity_units()) +
+          ". Requested ReadCapacityUnits: " + absl::StrCat(updated.read_capacity_units()) +
+          ". Current WriteCapacityUnits provisioned for the table: " +
+          absl::StrCat(schema.write_capacity_units()) +
+          ". Requested WriteCapacityUnits: " + absl::StrCat(updated.write_capacity_units()) +
+          ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request "
+          "higher limits.");
+    }
+    ASSIGN_OR_RETURN(schema, ctx.store->UpdateTable(updated));
+  }
+  out->StartObject();
+  out->Key("TableDescription");
+  WriteTableDescription(ctx, schema, "ACTIVE", StatsOrZero(ctx, schema.name()), out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+}  // namespace globaltable::daemon::api

@@ -1,0 +1,291 @@
+// HttpServer on Boost.Beast: sessions on strands of one io_context, handlers on a thread pool.
+// Thread-safety: see http_server.h. Each session's socket is touched only on its strand; the
+// handler's result is posted back to that strand.
+#include "daemon/http_server.h"
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/asio/thread_pool.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "daemon/config.h"
+
+namespace globaltable::daemon {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class ServerImpl;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerImpl* server) : stream_(std::move(socket)), server_(server) {}
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void OnBody(beast::error_code ec);
+  void Respond(HttpResponse response);
+  void OnWritten(beast::error_code ec, bool close);
+  void Close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  ServerImpl* const server_;
+  bool admitted_ = false;
+  bool keep_alive_ = true;
+};
+
+class ServerImpl final : public HttpServer {
+ public:
+  ServerImpl(HttpServerOptions options, Handler handler)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        work_(net::make_work_guard(ioc_)),
+        acceptor_(net::make_strand(ioc_)),
+        pool_(static_cast<size_t>(options_.workers)) {}
+
+  ~ServerImpl() override { Shutdown(absl::ZeroDuration()); }
+
+  absl::Status Listen() {
+    std::string host;
+    uint16_t port = 0;
+    RETURN_IF_ERROR(SplitHostPort(options_.listen, &host, &port));
+    beast::error_code ec;
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options_.name, ": cannot resolve ", options_.listen, ": ", ec.message()));
+    }
+    tcp::endpoint endpoint = results.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat(options_.name, ": cannot listen on ", options_.listen, ": ", ec.message()));
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return absl::OkStatus();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Start() override {
+    started_ = true;
+    Accept();
+    for (int i = 0; i < options_.io_threads; ++i) {
+      io_threads_.emplace_back([this] { ioc_.run(); });
+    }
+  }
+
+  void Shutdown(absl::Duration drain) override {
+    if (shut_down_.exchange(true)) return;
+    draining_.store(true);
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    {
+      absl::MutexLock lock(&mu_);
+      auto idle = [](std::atomic<int>* n) { return n->load() == 0; };
+      if (!mu_.AwaitWithTimeout(absl::Condition(+idle, &inflight_), drain)) {
+        GT_LOG(WARNING) << options_.name << ": " << inflight_.load()
+                        << " requests still in flight after the drain period";
+      }
+    }
+    pool_.stop();
+    pool_.join();
+    work_.reset();
+    ioc_.stop();
+    for (std::thread& t : io_threads_) t.join();
+    io_threads_.clear();
+  }
+
+  int inflight() const override { return inflight_.load(); }
+  uint64_t shed_count() const override { return shed_.load(); }
+
+  // Called once a request's header is in. False: shed it.
+  bool Admit() {
+    if (draining_.load(std::memory_order_relaxed)) {
+      shed_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    if (inflight_.fetch_add(1, std::memory_order_acq_rel) >= options_.max_inflight) {
+      inflight_.fetch_sub(1, std::memory_order_acq_rel);
+      shed_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    return true;
+  }
+
+  void Release() {
+    if (inflight_.fetch_sub(1, std::memory_order_acq_rel) == 1 && draining_.load()) {
+      absl::MutexLock lock(&mu_);  // wakes Shutdown's Await
+    }
+  }
+
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  const HttpServerOptions& options() const { return options_; }
+  net::thread_pool& pool() { return pool_; }
+
+  HttpResponse Handle(const HttpRequest& request) {
+    try {
+      return handler_(request);
+    } catch (const std::exception& e) {
+      GT_LOG(ERROR) << options_.name << ": handler threw: " << e.what();
+      return HttpResponse{500, "text/plain", "internal error\n"};
+    }
+  }
+
+  uint64_t NextRequestId() { return request_ids_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (!draining()) {
+          GT_LOG(WARNING) << options_.name << ": accept: " << ec.message();
+        }
+        if (!acceptor_.is_open()) return;
+      } else {
+        beast::error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Session>(std::move(s), this)->Start();
+      }
+      Accept();
+    });
+  }
+
+  const HttpServerOptions options_;
+  const Handler handler_;
+  net::io_context ioc_;
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  tcp::acceptor acceptor_;
+  net::thread_pool pool_;
+  std::vector<std::thread> io_threads_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  std::atomic<bool> shut_down_{false};
+  std::atomic<bool> draining_{false};
+  std::atomic<int> inflight_{0};
+  std::atomic<uint64_t> shed_{0};
+  std::atomic<uint64_t> request_ids_{1};
+  absl::Mutex mu_;  // only for waking Shutdown; guards no data
+};
+
+void Session::ReadHeader() {
+  parser_.emplace();
+  parser_->header_limit(64 * 1024);
+  parser_->body_limit(server_->options().max_body_bytes);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            self->OnHeader(ec);
+                          });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (ec) return Close();
+  keep_alive_ = parser_->get().keep_alive();
+  // Admission happens here, before the body is parsed, so an overloaded server spends nothing
+  // on a request it is going to refuse.
+  admitted_ = server_->Admit();
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     self->OnBody(ec);
+                   });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (ec) {
+    if (admitted_) server_->Release();
+    admitted_ = false;
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return Respond(HttpResponse{413, "text/plain", "request body too large\n"});
+    }
+    return Close();
+  }
+  if (!admitted_) {
+    if (server_->draining()) keep_alive_ = false;
+    return Respond(server_->options().shed());
+  }
+  http::request<http::string_body> req = parser_->release();
+  HttpRequest request;
+  request.method = std::string(req.method_string());
+  request.target = std::string(req.target());
+  auto target = req.find("X-Amz-Target");
+  if (target != req.end()) request.amz_target = std::string(target->value());
+  request.body = std::move(req.body());
+  net::post(server_->pool(), [self = shared_from_this(), request = std::move(request)] {
+    HttpResponse response = self->server_->Handle(request);
+    net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Respond(std::move(response));
+    });
+  });
+}
+
+void Session::Respond(HttpResponse r) {
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<http::status>(r.status));
+  response_.set(http::field::server, "globaltabled");
+  response_.set(http::field::content_type, r.content_type);
+  response_.set("x-amzn-RequestId", absl::StrCat("gt-", server_->NextRequestId()));
+  response_.keep_alive(keep_alive_);
+  response_.body() = std::move(r.body);
+  response_.prepare_payload();
+  bool close = !keep_alive_;
+  http::async_write(stream_, response_,
+                    [self = shared_from_this(), close](beast::error_code ec, size_t) {
+                      self->OnWritten(ec, close);
+                    });
+}
+
+void Session::OnWritten(beast::error_code ec, bool close) {
+  if (admitted_) server_->Release();
+  admitted_ = false;
+  if (ec || close) return Close();
+  ReadHeader();
+}
+
+void Session::Close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options,
+                                                               Handler handler) {
+  if (options.io_threads < 1 || options.workers < 1 || options.max_inflight < 1) {
+    return absl::InvalidArgumentError("io_threads, workers and max_inflight must be >= 1");
+  }
+  auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));
+  RETURN_IF_ERROR(server->Listen());
+  return server;
+}
+
+}  // namespace globaltable::daemon

@@ -1,0 +1,83 @@
+// HttpServer: an HTTP/1.1 keep-alive server (Boost.Beast on Asio) with a bounded worker pool
+// and an in-flight limit. Serves both the DynamoDB API and the admin API.
+//
+// Threads: `io_threads` run the sockets (accept, read, write); `workers` run the handler, which
+// may block (store I/O). A request is admitted when its header has been read; if `max_inflight`
+// requests are already admitted and not yet answered, it is shed: its body is read but never
+// parsed, and `shed` builds the answer (DynamoDB's ThrottlingException for the API) at once, on
+// the I/O thread. So the work queued inside the process is bounded by max_inflight, whatever the
+// number of clients.
+//
+//   HttpServerOptions opts;
+//   opts.listen = "127.0.0.1:8000";
+//   ASSIGN_OR_RETURN(auto server, HttpServer::Create(opts, [&](const HttpRequest& r) {
+//     return HttpResponse{200, "application/json", "{}"};
+//   }));
+//   server->Start();
+//   ...
+//   server->Shutdown(absl::Seconds(10));   // stop accepting, drain, close
+//
+// Thread-safety: Start and Shutdown are called by the owner, once each, in that order (Shutdown
+// also works without Start). The handler runs concurrently on worker threads.
+#ifndef GLOBALTABLE_DAEMON_HTTP_SERVER_H_
+#define GLOBALTABLE_DAEMON_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace globaltable::daemon {
+
+struct HttpRequest {
+  std::string method;      // "POST", "GET", ...
+  std::string target;      // "/", "/healthz", ...
+  std::string amz_target;  // X-Amz-Target header, empty if absent
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/x-amz-json-1.0";
+  std::string body;
+};
+
+struct HttpServerOptions {
+  std::string name = "http";              // for logs
+  std::string listen = "127.0.0.1:8000";  // port 0 picks a free port (see port())
+  int io_threads = 1;
+  int workers = 16;
+  int max_inflight = 1024;
+  size_t max_body_bytes = 16 << 20;
+  // Builds the answer to a shed request (called on an I/O thread; must not block).
+  std::function<HttpResponse()> shed = [] {
+    return HttpResponse{503, "text/plain", "overloaded\n"};
+  };
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Binds and listens (so the port is taken when this returns); serves after Start().
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Create(HttpServerOptions options,
+                                                            Handler handler);
+  virtual ~HttpServer() = default;
+
+  virtual uint16_t port() const = 0;
+  virtual void Start() = 0;
+  // Stops accepting, answers requests already admitted (waiting up to `drain`), sheds new ones
+  // with Connection: close, then closes every connection and joins all threads.
+  virtual void Shutdown(absl::Duration drain) = 0;
+
+  // Requests admitted and not yet answered; requests shed so far.
+  virtual int inflight() const = 0;
+  virtual uint64_t shed_count() const = 0;
+};
+
+}  // namespace globaltable::daemon
+
+#endif  // GLOBALTABLE_DAEMON_HTTP_SERVER_H_
