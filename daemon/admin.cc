@@ -23,12 +23,10 @@ HttpResponse JsonError(int status, absl::string_view message) {
 
 }  // namespace
 
-AdminApi::AdminApi(storage::Store* store, Metrics* metrics, std::string region,
-                   clock::RegionId id)
+AdminApi::AdminApi(storage::Store* store, Metrics* metrics, std::string region, clock::RegionId id)
     : store_(store), metrics_(metrics), region_(std::move(region)), region_id_(id) {}
 
-void AdminApi::Register(std::string method, std::string path_prefix,
-                        HttpServer::Handler handler) {
+void AdminApi::Register(std::string method, std::string path_prefix, HttpServer::Handler handler) {
   routes_.push_back(Route{std::move(method), std::move(path_prefix), std::move(handler)});
 }
 
@@ -61,8 +59,8 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) {
   constexpr absl::string_view kDigest = "/digest";
   if (absl::StartsWith(path, kTables) && absl::EndsWith(path, kDigest) &&
       path.size() > kTables.size() + kDigest.size()) {
-    return Digest(std::string(
-        path.substr(kTables.size(), path.size() - kTables.size() - kDigest.size())));
+    return Digest(
+        std::string(path.substr(kTables.size(), path.size() - kTables.size() - kDigest.size())));
   }
   return JsonError(404, absl::StrCat("no such endpoint: ", path));
 }

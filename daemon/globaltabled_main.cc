@@ -36,7 +36,8 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   store_options.region_name = self.name;
   store_options.num_partitions = self.settings.partitions;
   store_options.sync = self.settings.sync;
-  ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store, storage::Store::Open(store_options, &hlc));
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                   storage::Store::Open(store_options, &hlc));
 
   Metrics metrics(self.name);
   api::ApiOptions api_options;
@@ -55,20 +56,18 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_http.workers = self.settings.workers;
   api_http.max_inflight = self.settings.max_inflight;
   api_http.shed = [&api] { return api.Shed(); };
-  ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> api_server,
-                   HttpServer::Create(api_http, [&api](const HttpRequest& r) {
-                     return api.Handle(r);
-                   }));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<HttpServer> api_server,
+      HttpServer::Create(api_http, [&api](const HttpRequest& r) { return api.Handle(r); }));
 
   HttpServerOptions admin_http;
   admin_http.name = "admin";
   admin_http.listen = self.admin;
   admin_http.workers = 2;
   admin_http.max_inflight = 64;
-  ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> admin_server,
-                   HttpServer::Create(admin_http, [&admin](const HttpRequest& r) {
-                     return admin.Handle(r);
-                   }));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<HttpServer> admin_server,
+      HttpServer::Create(admin_http, [&admin](const HttpRequest& r) { return admin.Handle(r); }));
 
   api_server->Start();
   admin_server->Start();

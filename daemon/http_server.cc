@@ -199,10 +199,9 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(64 * 1024);
   parser_->body_limit(server_->options().max_body_bytes);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnHeader(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void Session::OnHeader(beast::error_code ec) {
@@ -212,9 +211,7 @@ void Session::OnHeader(beast::error_code ec) {
   // on a request it is going to refuse.
   admitted_ = server_->Admit();
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) {
-                     self->OnBody(ec);
-                   });
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
 }
 
 void Session::OnBody(beast::error_code ec) {

@@ -27,12 +27,18 @@ struct OperationEntry {
 
 const std::map<std::string, Operation, std::less<>>& OperationTable() {
   static const auto* table = new std::map<std::string, Operation, std::less<>>{
-      {"CreateTable", &CreateTable},   {"DescribeTable", &DescribeTable},
-      {"ListTables", &ListTables},     {"DeleteTable", &DeleteTable},
-      {"UpdateTable", &UpdateTable},   {"PutItem", &PutItem},
-      {"GetItem", &GetItem},           {"UpdateItem", &UpdateItem},
-      {"DeleteItem", &DeleteItem},     {"BatchWriteItem", &BatchWriteItem},
-      {"BatchGetItem", &BatchGetItem}, {"Query", &Query},
+      {"CreateTable", &CreateTable},
+      {"DescribeTable", &DescribeTable},
+      {"ListTables", &ListTables},
+      {"DeleteTable", &DeleteTable},
+      {"UpdateTable", &UpdateTable},
+      {"PutItem", &PutItem},
+      {"GetItem", &GetItem},
+      {"UpdateItem", &UpdateItem},
+      {"DeleteItem", &DeleteItem},
+      {"BatchWriteItem", &BatchWriteItem},
+      {"BatchGetItem", &BatchGetItem},
+      {"Query", &Query},
       {"Scan", &Scan},
   };
   return *table;
@@ -101,12 +107,11 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   doc.Parse(request.body.data(), request.body.size());
   if (doc.HasParseError()) {
     status = ApiError::Serialization(absl::StrCat("Malformed JSON at offset ", doc.GetErrorOffset(),
-                                                  ": ", rapidjson::GetParseError_En(
-                                                            doc.GetParseError())))
+                                                  ": ",
+                                                  rapidjson::GetParseError_En(doc.GetParseError())))
                  .status();
   } else if (!doc.IsObject()) {
-    status = ApiError::Serialization("Start of structure or map found where not expected")
-                 .status();
+    status = ApiError::Serialization("Start of structure or map found where not expected").status();
   } else {
     JsonWriter writer(buffer);
     try {

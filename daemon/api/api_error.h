@@ -13,7 +13,8 @@
 //   ...
 //   ApiError e = ApiError::FromStatus(store_status);
 //   response.status = e.http_status();
-//   response.body = e.ToJson();   // {"__type":"com.amazonaws.dynamodb.v20120810#...","message":...}
+//   response.body = e.ToJson();   //
+//   {"__type":"com.amazonaws.dynamodb.v20120810#...","message":...}
 //
 // Thread-safety: a value type.
 #ifndef GLOBALTABLE_DAEMON_API_API_ERROR_H_

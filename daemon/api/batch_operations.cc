@@ -9,8 +9,7 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
   return ApiError::UnknownOperation("BatchWriteItem is not implemented yet").status();
 }
 
-absl::Status BatchGetItem(const OpContext& ctx, const rapidjson::Value& request,
-                          JsonWriter* out) {
+absl::Status BatchGetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   return ApiError::UnknownOperation("BatchGetItem is not implemented yet").status();
 }
 

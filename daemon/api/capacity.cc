@@ -52,8 +52,8 @@ double WriteUnits(uint64_t bytes) {
   return static_cast<double>(units == 0 ? 1 : units);
 }
 
-void WriteConsumedCapacity(CapacityMode mode, const std::string& table, double units,
-                           bool is_write, JsonWriter* out) {
+void WriteConsumedCapacity(CapacityMode mode, const std::string& table, double units, bool is_write,
+                           JsonWriter* out) {
   if (mode == CapacityMode::kNone) return;
   out->Key("ConsumedCapacity");
   WriteEntry(mode, table, units, is_write, out);

@@ -32,8 +32,8 @@ double ReadUnits(uint64_t bytes, bool consistent);
 double WriteUnits(uint64_t bytes);
 
 // Writes "ConsumedCapacity": {...} for one table (nothing for kNone).
-void WriteConsumedCapacity(CapacityMode mode, const std::string& table, double units,
-                           bool is_write, JsonWriter* out);
+void WriteConsumedCapacity(CapacityMode mode, const std::string& table, double units, bool is_write,
+                           JsonWriter* out);
 // Batch operations: "ConsumedCapacity": [{...}, ...], one entry per table.
 void WriteConsumedCapacityList(CapacityMode mode, const std::map<std::string, double>& units,
                                bool is_write, JsonWriter* out);

@@ -41,8 +41,7 @@ size_t SizeOf(const std::optional<proto::Item>& item) {
 }
 
 void FinishWrite(const std::string& table, CapacityMode capacity, ReturnValues rv,
-                 const storage::WriteResult& result, const expr::Update* update,
-                 JsonWriter* out) {
+                 const storage::WriteResult& result, const expr::Update* update, JsonWriter* out) {
   out->StartObject();
   WriteReturnValues(rv, result.old_item, result.new_item, update, out);
   WriteConsumedCapacity(capacity, table,

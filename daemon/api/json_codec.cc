@@ -66,8 +66,8 @@ absl::StatusOr<std::string> DecodeBinary(const rapidjson::Value& v) {
 }
 
 absl::Status EmptySet(absl::string_view kind) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "One or more parameter values were invalid: An ", kind, " set  may not be empty"));
+  return absl::InvalidArgumentError(absl::StrCat("One or more parameter values were invalid: An ",
+                                                 kind, " set  may not be empty"));
 }
 
 absl::StatusOr<proto::AttributeValue> Decode(const rapidjson::Value& json, int depth);
@@ -286,8 +286,8 @@ bool Base64Decode(absl::string_view text, std::string* out) {
         if (v[j] < 0) return false;
       }
     }
-    uint32_t n = (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) |
-                 uint32_t(v[3]);
+    uint32_t n =
+        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
     out->push_back(static_cast<char>((n >> 16) & 0xFF));
     if (pad < 2) out->push_back(static_cast<char>((n >> 8) & 0xFF));
     if (pad < 1) out->push_back(static_cast<char>(n & 0xFF));

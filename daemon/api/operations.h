@@ -44,8 +44,7 @@ absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, Json
 absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 
-absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& request,
-                            JsonWriter* out);
+absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status BatchGetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 
 absl::Status Query(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);

@@ -24,8 +24,8 @@ std::string LowerCamel(absl::string_view name) {
 }
 
 absl::Status WrongType(absl::string_view name, absl::string_view expected) {
-  return ApiError::Serialization(absl::StrCat("Unexpected value type for ", name, ": expected ",
-                                              expected))
+  return ApiError::Serialization(
+             absl::StrCat("Unexpected value type for ", name, ": expected ", expected))
       .status();
 }
 
@@ -91,14 +91,13 @@ absl::StatusOr<std::string> OptionalEnum(const rapidjson::Value& object, const c
     if (*v == a) return *v;
   }
   return ConstraintViolation(
-      *v, name, absl::StrCat("Member must satisfy enum value set: [", absl::StrJoin(allowed, ", "),
-                             "]"));
+      *v, name,
+      absl::StrCat("Member must satisfy enum value set: [", absl::StrJoin(allowed, ", "), "]"));
 }
 
 absl::Status ValidateTableName(absl::string_view name, absl::string_view member) {
   if (name.size() < 3) {
-    return ConstraintViolation(name, member,
-                               "Member must have length greater than or equal to 3");
+    return ConstraintViolation(name, member, "Member must have length greater than or equal to 3");
   }
   if (name.size() > 255) {
     return ConstraintViolation(name, member, "Member must have length less than or equal to 255");
@@ -130,13 +129,13 @@ absl::StatusOr<proto::TableSchema> GetTable(const OpContext& ctx, const rapidjso
 
 absl::Status RejectLegacy(const rapidjson::Value& request) {
   static constexpr std::pair<const char*, const char*> kLegacy[] = {
-      {"Expected", "ConditionExpression"},     {"AttributeUpdates", "UpdateExpression"},
+      {"Expected", "ConditionExpression"},         {"AttributeUpdates", "UpdateExpression"},
       {"KeyConditions", "KeyConditionExpression"}, {"QueryFilter", "FilterExpression"},
-      {"ScanFilter", "FilterExpression"},      {"ConditionalOperator", "expressions"}};
+      {"ScanFilter", "FilterExpression"},          {"ConditionalOperator", "expressions"}};
   for (const auto& [legacy, modern] : kLegacy) {
     if (Member(request, legacy) != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("The legacy parameter ", legacy,
-                                                     " is not supported; use ", modern));
+      return absl::InvalidArgumentError(
+          absl::StrCat("The legacy parameter ", legacy, " is not supported; use ", modern));
     }
   }
   return absl::OkStatus();
@@ -196,8 +195,8 @@ absl::StatusOr<std::unique_ptr<RequestExpressions>> RequestExpressions::Parse(
       if (!v.ok()) {
         if (v.status().code() != absl::StatusCode::kInvalidArgument) return v.status();
         return absl::InvalidArgumentError(
-            absl::StrCat("ExpressionAttributeValues contains invalid value: ",
-                         v.status().message(), " for key ", key));
+            absl::StrCat("ExpressionAttributeValues contains invalid value: ", v.status().message(),
+                         " for key ", key));
       }
       e->values_[std::string(key)] = std::move(*v);
     }
@@ -289,10 +288,10 @@ absl::Status RequestExpressions::Finish() const {
 }
 
 absl::StatusOr<ReturnValues> ParseReturnValues(const rapidjson::Value& request, bool allowed_all) {
-  ASSIGN_OR_RETURN(std::string rv,
-                   OptionalEnum(request, "ReturnValues",
-                                {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
-                                "NONE"));
+  ASSIGN_OR_RETURN(
+      std::string rv,
+      OptionalEnum(request, "ReturnValues",
+                   {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE"));
   if (rv == "NONE") return ReturnValues::kNone;
   if (rv == "ALL_OLD") return ReturnValues::kAllOld;
   if (!allowed_all) {

@@ -182,7 +182,8 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
 
   const rapidjson::Value* defs = Member(request, "AttributeDefinitions");
   if (defs == nullptr) return MissingMember("AttributeDefinitions");
-  if (!defs->IsArray()) return ApiError::Serialization("AttributeDefinitions must be a list").status();
+  if (!defs->IsArray())
+    return ApiError::Serialization("AttributeDefinitions must be a list").status();
   std::set<std::string> defined;
   for (const rapidjson::Value& d : defs->GetArray()) {
     ASSIGN_OR_RETURN(std::string attr, RequiredString(d, "AttributeName"));
@@ -204,8 +205,8 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
                                  "Member must satisfy enum value set: [B, N, S]");
     }
     if (!defined.insert(attr).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Cannot have two attributes with the same name: ", attr));
+      return absl::InvalidArgumentError(
+          absl::StrCat("Cannot have two attributes with the same name: ", attr));
     }
   }
 
@@ -213,10 +214,9 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
   if (keys == nullptr) return MissingMember("KeySchema");
   if (!keys->IsArray()) return ApiError::Serialization("KeySchema must be a list").status();
   if (keys->Empty() || keys->Size() > 2) {
-    return ConstraintViolation(
-        "[]", "keySchema",
-        keys->Empty() ? "Member must have length greater than or equal to 1"
-                      : "Member must have length less than or equal to 2");
+    return ConstraintViolation("[]", "keySchema",
+                               keys->Empty() ? "Member must have length greater than or equal to 1"
+                                             : "Member must have length less than or equal to 2");
   }
   std::vector<std::string> key_names;
   for (rapidjson::SizeType i = 0; i < keys->Size(); ++i) {
@@ -264,9 +264,9 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
   *schema.add_attribute_definitions() = schema.partition_key();
   if (key_names.size() > 1) *schema.add_attribute_definitions() = schema.sort_key();
 
-  ASSIGN_OR_RETURN(std::string billing, OptionalEnum(request, "BillingMode",
-                                                     {"PROVISIONED", "PAY_PER_REQUEST"},
-                                                     "PROVISIONED"));
+  ASSIGN_OR_RETURN(
+      std::string billing,
+      OptionalEnum(request, "BillingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, "PROVISIONED"));
   RETURN_IF_ERROR(ApplyThroughput(request, billing, &schema));
   return schema;
 }
@@ -287,8 +287,7 @@ absl::Status CreateTable(const OpContext& ctx, const rapidjson::Value& request, 
   return absl::OkStatus();
 }
 
-absl::Status DescribeTable(const OpContext& ctx, const rapidjson::Value& request,
-                           JsonWriter* out) {
+absl::Status DescribeTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
   out->StartObject();
   out->Key("Table");
@@ -375,15 +374,16 @@ absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, 
     }
   }
   if (billing || pt != nullptr) {
-    ASSIGN_OR_RETURN(std::string mode, OptionalEnum(request, "BillingMode",
-                                                    {"PROVISIONED", "PAY_PER_REQUEST"},
-                                                    schema.billing_mode()));
+    ASSIGN_OR_RETURN(std::string mode,
+                     OptionalEnum(request, "BillingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
+                                  schema.billing_mode()));
     proto::TableSchema updated = schema;
     if (mode == "PROVISIONED" && schema.billing_mode() != "PROVISIONED" && pt == nullptr) {
       updated.set_billing_mode("");  // switching to PROVISIONED needs the throughput
     }
     RETURN_IF_ERROR(ApplyThroughput(request, mode, &updated));
-    if (pt != nullptr && !billing && updated.read_capacity_units() == schema.read_capacity_units() &&
+    if (pt != nullptr && !billing &&
+        updated.read_capacity_units() == schema.read_capacity_units() &&
         updated.write_capacity_units() == schema.write_capacity_units()) {
       return absl::InvalidArgumentError(
           "The provisioned throughput for the table will not change. The requested value equals "
