@@ -1,17 +1,396 @@
-// StoreImpl::ApplyBatch: remote mutations with LWW.
+// StoreImpl::ApplyBatch: remote mutation batches with continuity checks and last-writer-wins.
+// Thread-safe; the concurrency design is in store_impl.h.
+//
+// Steps (nothing is written unless every step before the commit succeeds):
+//   1. Shape: origin, partition, sequence range and every mutation's fields (kInvalidArgument).
+//   2. Continuity against the (origin, partition) watermark, under that stream's lock:
+//      all at or below it -> duplicates; starting beyond watermark+1 -> kFailedPrecondition.
+//   3. clock->Update(largest hlc) (kUnavailable when beyond the max offset).
+//   4. Plan: table mutations decided on a private overlay of the catalog (under table_mu_),
+//      item mutations matched to their table incarnation and keyed.
+//   5. Take the key stripes (sorted, deduplicated), read the stored versions, decide LWW.
+//   6. Commit through the writer queue with the new watermark and applied hlc.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "storage/key_codec.h"
+#include "storage/layout.h"
 #include "storage/store_impl.h"
+#include "storage/value.h"
 
 namespace globaltable::storage {
+namespace {
 
-struct StoreImpl::PreparedApply {};
-
-absl::StatusOr<ApplyResult> StoreImpl::ApplyBatch(const proto::MutationBatch& batch) {
-  return absl::UnimplementedError("ApplyBatch");
+bool IsTableKind(proto::Mutation::Kind k) {
+  return k == proto::Mutation::CREATE_TABLE || k == proto::Mutation::UPDATE_TABLE ||
+         k == proto::Mutation::DELETE_TABLE;
 }
 
-absl::Status StoreImpl::PrepareApply(const proto::MutationBatch& batch,
-                                     PreparedApply* prepared) const {
-  return absl::UnimplementedError("ApplyBatch");
+absl::Status Malformed(const proto::MutationBatch& batch, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("malformed batch from region ",
+                                                 batch.origin_region(), " partition ",
+                                                 batch.partition(), ": ", why));
+}
+
+// Every check that needs no stored state.
+absl::Status CheckShape(const proto::MutationBatch& batch, clock::RegionId own,
+                        uint32_t num_partitions) {
+  if (batch.origin_region() == 0) return Malformed(batch, "origin region 0");
+  if (batch.origin_region() == own) return Malformed(batch, "origin is this region");
+  if (batch.partition() >= num_partitions) return Malformed(batch, "partition out of range");
+  if (batch.mutations_size() == 0) return Malformed(batch, "no mutations");
+  if (batch.first_sequence() == 0) return Malformed(batch, "first sequence 0");
+  if (batch.last_sequence() != batch.first_sequence() + batch.mutations_size() - 1) {
+    return Malformed(batch, "sequence range does not match the mutations");
+  }
+  for (int i = 0; i < batch.mutations_size(); ++i) {
+    const proto::Mutation& m = batch.mutations(i);
+    if (m.sequence() != batch.first_sequence() + static_cast<uint64_t>(i)) {
+      return Malformed(batch, absl::StrCat("mutation ", i, " has sequence ", m.sequence()));
+    }
+    if (m.origin_region() != batch.origin_region()) {
+      return Malformed(batch, absl::StrCat("mutation ", i, " has another origin"));
+    }
+    if (m.hlc() == 0) return Malformed(batch, absl::StrCat("mutation ", i, " has no hlc"));
+    if (m.table().empty()) return Malformed(batch, absl::StrCat("mutation ", i, " has no table"));
+    switch (m.kind()) {
+      case proto::Mutation::PUT:
+      case proto::Mutation::DELETE:
+        if (m.item().attributes_size() == 0 || m.table_created_hlc() == 0) {
+          return Malformed(batch, absl::StrCat("mutation ", i, " has no item or table"));
+        }
+        break;
+      case proto::Mutation::CREATE_TABLE:
+      case proto::Mutation::UPDATE_TABLE: {
+        const proto::TableSchema& s = m.schema();
+        absl::Status valid = ValidateNewSchema(s);
+        if (!valid.ok()) return Malformed(batch, valid.message());
+        const bool create = m.kind() == proto::Mutation::CREATE_TABLE;
+        if (s.name() != m.table() || s.created_hlc() == 0 || s.created_region() == 0 ||
+            (create && (s.created_hlc() != m.hlc() || s.created_region() != m.origin_region())) ||
+            (!create && s.created_hlc() > m.hlc())) {
+          return Malformed(batch, absl::StrCat("mutation ", i, " has an inconsistent schema"));
+        }
+        break;
+      }
+      case proto::Mutation::DELETE_TABLE:
+        if (m.table_created_hlc() == 0) {
+          return Malformed(batch, absl::StrCat("mutation ", i, " has no incarnation"));
+        }
+        break;
+      default:
+        return Malformed(batch, absl::StrCat("mutation ", i, " has an unknown kind"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// The planned effect of one batch; Build() replays it into the group's WriteBatch.
+class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
+ public:
+  struct Op {
+    enum class Kind { kItem, kInstallTable, kUpdateTable, kDeleteTable };
+    Kind kind = Kind::kItem;
+    const proto::Mutation* mutation = nullptr;
+    // Items: the table, the key and the new stored version.
+    uint32_t table_id = 0;
+    std::string key;
+    proto::Item key_attributes;
+    std::string value;
+    StatsDelta delta;
+    bool skipped = false;  // the table went away between plan and commit
+    // Tables: the new entry, and a live table whose items go (0: none).
+    CatalogEntry entry;
+    uint32_t drop_table_id = 0;
+  };
+
+  RemoteApply(const proto::MutationBatch& batch, bool exclusive)
+      : CommitRequest(exclusive), batch_(batch) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    for (Op& op : ops_) {
+      switch (op.kind) {
+        case Op::Kind::kItem:
+          // Exclusive requests hold table_mu_: their plan is exact. Others may have lost
+          // their table to a local DeleteTable committed since they planned.
+          if (!exclusive() && !store->catalog_.IsLive(op.table_id)) {
+            op.skipped = true;
+            --result.applied;
+            ++result.stale_table;
+            continue;
+          }
+          ctx->batch.Put(store->items_cf_, op.key, op.value);
+          break;
+        case Op::Kind::kInstallTable:
+          ctx->batch.Put(store->meta_cf_, layout::kNextTableIdKey,
+                         layout::EncodeU32(op.entry.table_id + 1));
+          [[fallthrough]];
+        case Op::Kind::kUpdateTable:
+        case Op::Kind::kDeleteTable:
+          if (op.drop_table_id != 0) {
+            ctx->batch.DeleteRange(store->items_cf_, layout::TablePrefix(op.drop_table_id),
+                                   layout::TablePrefix(op.drop_table_id + 1));
+          }
+          ctx->batch.Put(store->meta_cf_, layout::CatalogKey(op.entry.schema.name()),
+                         EncodeCatalogEntry(op.entry));
+          break;
+      }
+    }
+    ctx->batch.Put(store->meta_cf_,
+                   layout::WatermarkKey(batch_.origin_region(), batch_.partition()),
+                   layout::EncodeU64(batch_.last_sequence()));
+    ctx->batch.Put(store->meta_cf_, layout::AppliedHlcKey(batch_.origin_region()),
+                   layout::EncodeU64(applied_hlc));
+  }
+
+  void Publish(StoreImpl* store) override {
+    for (const Op& op : ops_) {
+      if (op.skipped) continue;
+      if (op.kind == Op::Kind::kItem) {
+        store->ApplyStats(op.table_id, op.delta);
+        continue;
+      }
+      {
+        absl::MutexLock lock(&store->stats_mu_);
+        if (op.drop_table_id != 0) store->table_stats_.erase(op.drop_table_id);
+        if (op.kind == Op::Kind::kInstallTable) store->table_stats_[op.entry.table_id] = {};
+      }
+      store->catalog_.Put(op.entry);
+    }
+    for (ConflictRecord& c : conflicts) store->conflicts_.Record(std::move(c));
+    {
+      absl::MutexLock lock(&store->watermark_mu_);
+      store->watermarks_[(uint64_t{batch_.origin_region()} << 32) | batch_.partition()] =
+          batch_.last_sequence();
+      store->applied_hlc_[batch_.origin_region()] = applied_hlc;
+    }
+    store->remote_applied_.fetch_add(result.applied, std::memory_order_relaxed);
+  }
+
+  const proto::MutationBatch& batch_;
+  std::vector<Op> ops_;
+  std::vector<ConflictRecord> conflicts;
+  ApplyResult result;
+  clock::Timestamp applied_hlc = 0;
+};
+
+absl::StatusOr<ApplyResult> StoreImpl::ApplyBatch(const proto::MutationBatch& batch) {
+  RETURN_IF_ERROR(CheckShape(batch, options_.region_id, num_partitions_));
+  const clock::RegionId origin = batch.origin_region();
+  absl::MutexLock stream_lock(StreamLock(origin, batch.partition()));
+
+  const uint64_t watermark = AppliedWatermark(origin, batch.partition());
+  ApplyResult result;
+  if (batch.last_sequence() <= watermark) {
+    result.duplicates = static_cast<uint64_t>(batch.mutations_size());
+    return result;
+  }
+  if (batch.first_sequence() > watermark + 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replication gap from region ", origin, " partition ", batch.partition(),
+                     ": applied up to ", watermark, ", batch starts at ", batch.first_sequence()));
+  }
+  const int skip = static_cast<int>(watermark + 1 - batch.first_sequence());
+  clock::Timestamp max_hlc = 0;
+  bool has_table_ops = false;
+  for (int i = skip; i < batch.mutations_size(); ++i) {
+    max_hlc = std::max(max_hlc, batch.mutations(i).hlc());
+    has_table_ops |= IsTableKind(batch.mutations(i).kind());
+  }
+  RETURN_IF_ERROR(clock_->Update(max_hlc).status());
+
+  std::optional<absl::MutexLock> table_lock;
+  if (has_table_ops) table_lock.emplace(&table_mu_);
+  RemoteApply request(batch, /*exclusive=*/has_table_ops);
+  request.result.duplicates = static_cast<uint64_t>(skip);
+  request.applied_hlc = std::max(AppliedHlc(origin), max_hlc);
+  RETURN_IF_ERROR(PlanApply(batch, skip, &request));
+
+  // Stripes in increasing index order, each once.
+  std::vector<size_t> stripes;
+  for (const RemoteApply::Op& op : request.ops_) {
+    if (op.kind == RemoteApply::Op::Kind::kItem) stripes.push_back(StripeIndex(op.key));
+  }
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (size_t s : stripes) stripes_[s].Lock();
+  absl::Status status = ResolveApply(&request);
+  if (status.ok()) status = queue_.Submit(&request);
+  for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].Unlock();
+  RETURN_IF_ERROR(status);
+  return request.result;
+}
+
+absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
+                                  RemoteApply* request) {
+  using Op = RemoteApply::Op;
+  // The catalog as this batch changes it; only this request changes it (table_mu_ is held
+  // when the batch has table mutations).
+  absl::flat_hash_map<std::string, std::shared_ptr<const CatalogEntry>> overlay;
+  auto lookup = [&](const std::string& name) {
+    auto it = overlay.find(name);
+    return it != overlay.end() ? it->second : catalog_.Find(name);
+  };
+  uint32_t next_id = 0;
+  if (request->exclusive()) {
+    table_mu_.AssertHeld();
+    next_id = next_table_id_;
+  }
+  ApplyResult& result = request->result;
+
+  for (int i = skip; i < batch.mutations_size(); ++i) {
+    const proto::Mutation& m = batch.mutations(i);
+    const clock::Version v{m.hlc(), m.origin_region()};
+    if (IsTableKind(m.kind())) {
+      std::shared_ptr<const CatalogEntry> stored = lookup(m.table());
+      const TableDecision decision = DecideTableMutation(stored.get(), m);
+      if (decision == TableDecision::kStale) {
+        // Table records are written into every partition: the copies after the first are
+        // duplicates, not conflict losers.
+        const bool duplicate = stored->version == v ||
+                               (m.kind() == proto::Mutation::CREATE_TABLE && !stored->deleted &&
+                                stored->incarnation == v);
+        ++(duplicate ? result.duplicates : result.superseded);
+        continue;
+      }
+      Op op;
+      op.mutation = &m;
+      const bool was_live = stored != nullptr && !stored->deleted;
+      if (decision == TableDecision::kInstall) {
+        if (next_id == UINT32_MAX) return absl::ResourceExhaustedError("table ids exhausted");
+        op.kind = Op::Kind::kInstallTable;
+        op.entry.table_id = next_id++;
+        op.entry.incarnation = IncarnationOf(m.schema());
+        op.entry.schema = m.schema();
+        if (was_live) op.drop_table_id = stored->table_id;
+      } else if (decision == TableDecision::kUpdate) {
+        op.kind = Op::Kind::kUpdateTable;
+        op.entry = *stored;
+        op.entry.schema = m.schema();
+      } else {
+        op.kind = Op::Kind::kDeleteTable;
+        if (stored != nullptr) op.entry = *stored;
+        if (was_live) op.drop_table_id = stored->table_id;
+        op.entry.deleted = true;
+        op.entry.incarnation = {m.table_created_hlc(), m.table_created_region()};
+        if (stored == nullptr) op.entry.schema.set_name(m.table());
+      }
+      op.entry.version = v;
+      overlay[m.table()] = std::make_shared<const CatalogEntry>(op.entry);
+      ++result.applied;
+      request->ops_.push_back(std::move(op));
+      continue;
+    }
+
+    // An item mutation: it belongs to one incarnation of its table.
+    std::shared_ptr<const CatalogEntry> table = lookup(m.table());
+    const clock::Version incarnation{m.table_created_hlc(), m.table_created_region()};
+    if (table == nullptr || table->StateVersion() < incarnation) {
+      // The table's creation has not arrived yet (it travels in the creating region's
+      // stream): hold the batch rather than lose the item.
+      return absl::UnavailableError(absl::StrCat("table ", m.table(), " incarnation ",
+                                                 incarnation.ToString(),
+                                                 " is not created here yet; retry later"));
+    }
+    if (table->deleted || table->incarnation != incarnation) {
+      ++result.stale_table;
+      continue;
+    }
+    const proto::TableSchema& schema = table->schema;
+    Op op;
+    op.mutation = &m;
+    op.table_id = table->table_id;
+    if (m.kind() == proto::Mutation::PUT) {
+      absl::StatusOr<proto::Item> key = ExtractKey(schema, m.item());
+      if (!key.ok()) return Malformed(batch, key.status().message());
+      op.key_attributes = std::move(*key);
+    } else {
+      op.key_attributes = m.item();
+    }
+    absl::Status valid = ValidateKey(schema, op.key_attributes);
+    if (!valid.ok()) return Malformed(batch, valid.message());
+    const proto::AttributeValue* pk =
+        FindAttribute(op.key_attributes, schema.partition_key().name());
+    if (pk == nullptr || PartitionOf(m.table(), *pk, num_partitions_) != batch.partition()) {
+      return Malformed(batch, absl::StrCat("mutation ", m.sequence(), " is in another partition"));
+    }
+    op.key = layout::ItemKey(table->table_id, EncodeKeySuffix(schema, op.key_attributes));
+    request->ops_.push_back(std::move(op));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
+  using Op = RemoteApply::Op;
+  ApplyResult& result = request->result;
+  // Versions as this batch leaves them, for keys it writes more than once.
+  absl::flat_hash_map<std::string, std::optional<proto::StoredItem>> current;
+  std::vector<Op> kept;
+  kept.reserve(request->ops_.size());
+  for (Op& op : request->ops_) {
+    if (op.kind != Op::Kind::kItem) {
+      kept.push_back(std::move(op));
+      continue;
+    }
+    const proto::Mutation& m = *op.mutation;
+    auto it = current.find(op.key);
+    if (it == current.end()) {
+      // A table installed by this batch has no items yet.
+      std::optional<proto::StoredItem> stored;
+      if (!request->exclusive() || catalog_.IsLive(op.table_id)) {
+        ASSIGN_OR_RETURN(stored, ReadStored(op.key));
+      }
+      it = current.emplace(op.key, std::move(stored)).first;
+    }
+    std::optional<proto::StoredItem>& stored = it->second;
+    const clock::Version incoming{m.hlc(), m.origin_region()};
+    if (stored.has_value()) {
+      const clock::Version have{stored->hlc(), stored->origin_region()};
+      if (incoming == have) {
+        ++result.duplicates;
+        continue;
+      }
+      if (incoming < have) {
+        ++result.superseded;
+        ConflictRecord c;
+        c.table = m.table();
+        c.key = DescribeKey(op.key_attributes);
+        c.winner = have;
+        c.loser = incoming;
+        c.loser_region = incoming.region;
+        c.local_write_lost = false;
+        c.when = absl::Now();
+        request->conflicts.push_back(std::move(c));
+        continue;
+      }
+    }
+    proto::StoredItem next;
+    next.set_hlc(m.hlc());
+    next.set_origin_region(m.origin_region());
+    if (m.kind() == proto::Mutation::DELETE) {
+      next.set_tombstone(true);
+      next.set_tombstone_purge_after_ms(clock::PhysicalMillis(m.hlc()));
+    } else {
+      *next.mutable_item() = m.item();
+    }
+    op.delta = DeltaOf(stored, &next);
+    op.value = next.SerializeAsString();
+    stored = std::move(next);
+    ++result.applied;
+    kept.push_back(std::move(op));
+  }
+  request->ops_ = std::move(kept);
+  return absl::OkStatus();
+}
+
+absl::Mutex* StoreImpl::StreamLock(clock::RegionId origin, uint32_t partition) {
+  absl::MutexLock lock(&stream_locks_mu_);
+  std::unique_ptr<absl::Mutex>& mu = stream_locks_[(uint64_t{origin} << 32) | partition];
+  if (mu == nullptr) mu = std::make_unique<absl::Mutex>();
+  return mu.get();
 }
 
 }  // namespace globaltable::storage

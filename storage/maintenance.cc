@@ -94,11 +94,107 @@ StoreStats StoreImpl::stats() const {
 }
 
 absl::StatusOr<TableDigest> StoreImpl::Digest(absl::string_view table) const {
-  return absl::UnimplementedError("Digest");
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  // Each entry hashes (key_suffix, hlc, origin, tombstone, item bytes) with two seeds; the
+  // lanes are wrapping sums, so the digest does not depend on iteration order and two regions
+  // holding the same versions agree whatever their local table ids.
+  const std::string lower = layout::TablePrefix(live->table_id);
+  const std::string upper = layout::TablePrefix(live->table_id + 1);
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, items_cf_));
+  TableDigest digest;
+  digest.table = std::string(table);
+  uint64_t lane1 = 0, lane2 = 0;
+  proto::StoredItem stored;
+  std::string entry;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("bad stored item");
+    }
+    const absl::string_view suffix = View(it->key()).substr(4);
+    entry.clear();
+    layout::AppendU32(static_cast<uint32_t>(suffix.size()), &entry);
+    entry.append(suffix.data(), suffix.size());
+    layout::AppendU64(stored.hlc(), &entry);
+    layout::AppendU32(stored.origin_region(), &entry);
+    entry.push_back(stored.tombstone() ? 1 : 0);
+    stored.item().AppendToString(&entry);
+    lane1 += layout::Hash64(entry, 0xd16e57a1);
+    lane2 += layout::Hash64(entry, 0xd16e57a2);
+    if (stored.tombstone()) {
+      ++digest.tombstones;
+    } else {
+      ++digest.items;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading items"));
+  digest.digest = absl::StrFormat("%016x%016x", lane1, lane2);
+  return digest;
 }
 
 absl::StatusOr<uint64_t> StoreImpl::PurgeTombstones(clock::Timestamp safe_hlc) {
-  return absl::UnimplementedError("PurgeTombstones");
+  const uint64_t now_ms = clock::PhysicalMillis(clock_->Current());
+  const uint64_t grace_ms =
+      static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.tombstone_grace));
+  auto purgeable = [&](const proto::StoredItem& s) {
+    return s.tombstone() && s.hlc() < safe_hlc && s.tombstone_purge_after_ms() + grace_ms <= now_ms;
+  };
+  uint64_t purged = 0;
+  for (const std::shared_ptr<const CatalogEntry>& table : catalog_.Live()) {
+    const std::string lower = layout::TablePrefix(table->table_id);
+    const std::string upper = layout::TablePrefix(table->table_id + 1);
+    const rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, items_cf_));
+    it->SeekToFirst();
+    proto::StoredItem stored;
+    while (it->Valid()) {
+      // Candidates in chunks; each is re-checked under its stripe, because a write may have
+      // replaced the tombstone since the iterator's snapshot.
+      std::vector<std::string> candidates;
+      for (; it->Valid() && candidates.size() < 256; it->Next()) {
+        if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+          return absl::DataLossError("bad stored item");
+        }
+        if (purgeable(stored)) candidates.push_back(it->key().ToString());
+      }
+      RETURN_IF_ERROR(FromRocks(it->status(), "reading items"));
+      if (candidates.empty()) continue;
+      std::vector<size_t> stripes;
+      for (const std::string& k : candidates) stripes.push_back(StripeIndex(k));
+      std::sort(stripes.begin(), stripes.end());
+      stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+      for (size_t s : stripes) stripes_[s].Lock();
+      rocksdb::WriteBatch batch;
+      absl::Status status;
+      for (const std::string& k : candidates) {
+        absl::StatusOr<std::optional<proto::StoredItem>> now = ReadStored(k);
+        if (!now.ok()) {
+          status = now.status();
+          break;
+        }
+        if (now->has_value() && purgeable(**now)) batch.Delete(items_cf_, k);
+      }
+      if (status.ok() && batch.Count() > 0) {
+        status = FromRocks(db_->Write(write_options_, &batch), "purging tombstones");
+      }
+      for (auto s = stripes.rbegin(); s != stripes.rend(); ++s) stripes_[*s].Unlock();
+      RETURN_IF_ERROR(status);
+      StatsDelta delta;
+      delta.tombstones = -static_cast<int64_t>(batch.Count());
+      ApplyStats(table->table_id, delta);
+      purged += batch.Count();
+    }
+  }
+  return purged;
 }
 
 }  // namespace globaltable::storage

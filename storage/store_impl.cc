@@ -409,8 +409,12 @@ void StoreImpl::SetCommitListener(
   listener_ = std::move(listener);
 }
 
+size_t StoreImpl::StripeIndex(absl::string_view item_key) const {
+  return layout::Hash64(item_key, 0x5eed) % kStripes;
+}
+
 absl::Mutex& StoreImpl::StripeFor(absl::string_view item_key) const {
-  return stripes_[layout::Hash64(item_key, 0x5eed) % kStripes];
+  return stripes_[StripeIndex(item_key)];
 }
 
 absl::StatusOr<std::optional<proto::StoredItem>> StoreImpl::ReadStored(

@@ -114,7 +114,6 @@ class StoreImpl final : public Store {
   class LocalWrite;
   class TableChange;
   class RemoteApply;
-  struct PreparedApply;
 
   StoreImpl(const StoreOptions& options, clock::HybridClock* clock);
 
@@ -128,8 +127,12 @@ class StoreImpl final : public Store {
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,
                             const proto::StoredItem* after);
   void ApplyStats(uint32_t table_id, const StatsDelta& d);
+  size_t StripeIndex(absl::string_view item_key) const;
   absl::Mutex* StreamLock(clock::RegionId origin, uint32_t partition);
-  absl::Status PrepareApply(const proto::MutationBatch& batch, PreparedApply* prepared) const;
+  // ApplyBatch steps (apply.cc): decide table mutations and key the items of
+  // mutations[skip..]; then, under the key stripes, decide LWW against the stored versions.
+  absl::Status PlanApply(const proto::MutationBatch& batch, int skip, RemoteApply* request);
+  absl::Status ResolveApply(RemoteApply* request);
 
   const StoreOptions options_;
   const uint32_t num_partitions_;
