@@ -139,7 +139,7 @@ absl::StatusOr<TableDigest> StoreImpl::Digest(absl::string_view table) const {
 }
 
 absl::StatusOr<uint64_t> StoreImpl::PurgeTombstones(clock::Timestamp safe_hlc) {
-  const uint64_t now_ms = clock::PhysicalMillis(clock_->Current());
+  const uint64_t now_ms = clock::PhysicalMillis(clock_->Now());
   const uint64_t grace_ms =
       static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.tombstone_grace));
   auto purgeable = [&](const proto::StoredItem& s) {

@@ -22,6 +22,11 @@
 // the stored version, and advances the origin's applied watermark for the batch's partition in
 // the same WriteBatch. Applying a batch twice changes nothing.
 //
+// Table changes are replicated too: CreateTable, UpdateTable and DeleteTable each write one
+// record (CREATE_TABLE, UPDATE_TABLE, DELETE_TABLE) into EVERY partition of the change log, in
+// one WriteBatch, so in every partition a table's creation precedes its items. Concurrent
+// table changes from different regions are ordered by LWW (storage/catalog.h).
+//
 // Error codes: kInvalidArgument (bad input; nothing written), kNotFound (no such table),
 // kAlreadyExists (table exists), kAborted (the decision function refused, e.g. a failed
 // condition; nothing written), kFailedPrecondition (a replication gap), kUnavailable (remote
@@ -156,7 +161,8 @@ class Store {
   virtual ~Store() = default;
 
   // ---- Catalog. Table creation and deletion are replicated through the change log.
-  // Stamps created_hlc/created_region. kAlreadyExists if a live table has the name.
+  // Stamps created_hlc/created_region. kAlreadyExists if a live table has the name;
+  // kInvalidArgument for a bad name (1-255 of [A-Za-z0-9_.-]) or key schema.
   virtual absl::StatusOr<proto::TableSchema> CreateTable(proto::TableSchema schema) = 0;
   // Deletes the table and its items. kNotFound if absent.
   virtual absl::Status DeleteTable(absl::string_view name) = 0;
@@ -165,6 +171,8 @@ class Store {
   virtual absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) = 0;
   // Sorted by name.
   virtual std::vector<std::string> ListTables() const = 0;
+  // In-memory counters kept by every commit and rebuilt at Open with one pass over the items:
+  // cheap enough to read on every metrics scrape.
   virtual absl::StatusOr<TableStats> GetTableStats(absl::string_view name) const = 0;
 
   // ---- Items. `key` holds exactly the key attributes (see ValidateKey).
@@ -184,7 +192,9 @@ class Store {
                                                                      uint64_t from,
                                                                      size_t max_records,
                                                                      size_t max_bytes) const = 0;
-  // Drops records with sequence < below.
+  // Drops records with sequence < below, except the partition's last record, which is always
+  // kept (it carries LastSequence across restarts). Reads from a trimmed sequence start at the
+  // first record kept.
   virtual absl::Status TrimChangeLog(uint32_t partition, uint64_t below) = 0;
   // Called after each commit with the partitions that got new records. Must be cheap, must not
   // block and must not call back into the Store (hand off to another thread).
@@ -195,7 +205,10 @@ class Store {
   // Applies a batch from another region. Duplicates (sequences at or below the watermark) are
   // skipped; a batch starting beyond watermark+1 is a gap: kFailedPrecondition, nothing
   // applied. A mutation whose HLC is beyond the clock's max offset: kUnavailable, nothing
-  // applied. Malformed batches: kInvalidArgument, nothing applied.
+  // applied. Malformed batches (including origin == this region): kInvalidArgument, nothing
+  // applied. Items of a table incarnation whose creation has not arrived here yet (it travels
+  // in the creating region's stream): kUnavailable, nothing applied, retry later. Items of a
+  // deleted or replaced incarnation are dropped and counted as stale_table.
   virtual absl::StatusOr<ApplyResult> ApplyBatch(const proto::MutationBatch& batch) = 0;
   // Last sequence of `origin`'s `partition` applied here; 0 when none.
   virtual uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const = 0;
@@ -207,7 +220,9 @@ class Store {
   // is older than the grace period. Returns how many were purged.
   virtual absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) = 0;
   virtual absl::StatusOr<TableDigest> Digest(absl::string_view table) const = 0;
-  // Newest first, at most the configured capacity.
+  // Newest first, at most the configured capacity. A conflict is recorded for every remote
+  // mutation that loses to the stored version (ApplyResult::superseded); a local write never
+  // loses at commit, since its HLC is above every version this region has stored.
   virtual std::vector<ConflictRecord> RecentConflicts() const = 0;
   virtual StoreStats stats() const = 0;
 

@@ -487,6 +487,60 @@ TEST_F(StoreTest, Settings) {
   EXPECT_EQ(**mode, "fenced");
 }
 
+TEST_F(StoreTest, DigestTracksContent) {
+  CreateOrders();
+  absl::StatusOr<TableDigest> empty = store_->Digest("orders");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->digest, std::string(32, '0'));
+  EXPECT_EQ(store_->Digest("nope").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(PutOrder("a", "1", "x").ok());
+  ASSERT_TRUE(PutOrder("b", "2", "y").ok());
+  absl::StatusOr<TableDigest> two = store_->Digest("orders");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->items, 2u);
+  EXPECT_EQ(two->digest.size(), 32u);
+  EXPECT_NE(two->digest, empty->digest);
+  // Same bytes, newer version: a different digest.
+  ASSERT_TRUE(PutOrder("a", "1", "x").ok());
+  absl::StatusOr<TableDigest> rewritten = store_->Digest("orders");
+  EXPECT_NE(rewritten->digest, two->digest);
+  ASSERT_TRUE(Delete("orders", Key("b", "2")).ok());
+  absl::StatusOr<TableDigest> deleted = store_->Digest("orders");
+  EXPECT_EQ(deleted->items, 1u);
+  EXPECT_EQ(deleted->tombstones, 1u);
+  Open();
+  EXPECT_EQ(store_->Digest("orders")->digest, deleted->digest);
+}
+
+TEST_F(StoreTest, PurgeTombstonesHonoursWatermarkAndGrace) {
+  StoreOptions o = Options();
+  o.tombstone_grace = absl::Minutes(10);
+  Open(o);
+  CreateOrders();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PutOrder("k" + std::to_string(i), "1", "v").ok());
+  std::vector<WriteResult> deletes;
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<WriteResult> d = Delete("orders", Key("k" + std::to_string(i), "1"));
+    ASSERT_TRUE(d.ok());
+    deletes.push_back(*d);
+  }
+  // Re-writing k2 after its delete: a live item, nothing to purge there.
+  ASSERT_TRUE(PutOrder("k2", "1", "back").ok());
+  const clock::Timestamp safe_all = clock_.Now();
+  EXPECT_EQ(*store_->PurgeTombstones(safe_all), 0u) << "inside the grace period";
+  wall_.Advance(10 * 60 * 1000);
+  EXPECT_EQ(*store_->PurgeTombstones(deletes[0].version.hlc), 0u) << "not past the watermark";
+  EXPECT_EQ(*store_->PurgeTombstones(deletes[1].version.hlc), 1u);
+  EXPECT_EQ(store_->GetTableStats("orders")->tombstones, 1u);
+  EXPECT_EQ(*store_->PurgeTombstones(safe_all), 1u);
+  EXPECT_EQ(*store_->PurgeTombstones(safe_all), 0u);
+  absl::StatusOr<TableStats> stats = store_->GetTableStats("orders");
+  EXPECT_EQ(stats->tombstones, 0u);
+  EXPECT_EQ(stats->live_items, 3u);
+  EXPECT_EQ(store_->Digest("orders")->tombstones, 0u);
+  EXPECT_EQ(FindAttribute(**store_->GetItem("orders", Key("k2", "1")), "v")->s(), "back");
+}
+
 TEST(PartitionOfTest, StableAndSpread) {
   // Pinned: partitions must never change across releases (peers route by them).
   EXPECT_EQ(PartitionOf("orders", S("a"), 16), 13u);
