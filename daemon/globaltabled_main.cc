@@ -18,6 +18,8 @@
 #include "daemon/admin.h"
 #include "daemon/api/api.h"
 #include "daemon/config.h"
+#include "daemon/control/admin_endpoints.h"
+#include "daemon/control/region_control.h"
 #include "daemon/http_server.h"
 #include "storage/store.h"
 
@@ -40,7 +42,10 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
                    storage::Store::Open(store_options, &hlc));
 
   Metrics metrics(self.name);
+  ASSIGN_OR_RETURN(std::unique_ptr<RegionControl> control,
+                   RegionControl::Create(store.get(), &metrics, self.name));
   api::ApiOptions api_options;
+  api_options.control = control.get();
   api_options.region_name = self.name;
   api_options.region_id = self.id;
   for (const RegionConfig& r : config.deployment.regions) {
@@ -48,6 +53,22 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   }
   api::Api api(store.get(), api_options, &metrics);
   AdminApi admin(store.get(), &metrics, self.name, self.id);
+  std::vector<RegionRef> regions;
+  for (const RegionConfig& r : config.deployment.regions) regions.push_back({r.name, r.id});
+  if (regions.empty()) regions.push_back({self.name, self.id});
+  ControlEndpoints control_endpoints(store.get(), control.get(), &metrics, {self.name, self.id},
+                                     regions, /*peers=*/nullptr);
+  auto control_handler = [&control_endpoints](const HttpRequest& r) {
+    std::optional<ControlResponse> c = control_endpoints.Handle(r.method, r.target, r.body);
+    if (!c.has_value()) return HttpResponse{404, "application/json", "{\"error\":\"no such route\"}"};
+    return HttpResponse{c->status, "application/json", std::move(c->body)};
+  };
+  for (const char* method : {"GET", "POST"}) {
+    for (const char* path : {"/v1/status", "/v1/mode", "/v1/replication/cut", "/v1/drills"}) {
+      admin.Register(method, path, control_handler);
+    }
+  }
+  admin.Register("POST", "/v1/tables/", control_handler);
 
   HttpServerOptions api_http;
   api_http.name = "api";

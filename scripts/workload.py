@@ -45,7 +45,7 @@ def writer(name, url, args, stats, lock, stop):
             outcome = "acked"
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code", "")
-            outcome = "rejected" if code in ("RegionNotWritableException",) else "errors"
+            outcome = "rejected" if code == "WriteRejectedException" else "errors"
         except (EndpointConnectionError, Exception):  # noqa: BLE001 - count, keep going
             outcome = "errors"
         with lock:

@@ -61,6 +61,7 @@ Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics) : impl_(ne
   impl_->ctx.region_name = options.region_name;
   impl_->ctx.region_id = options.region_id;
   impl_->ctx.replica_regions = options.replica_regions;
+  impl_->ctx.control = options.control;
   impl_->metrics = metrics;
   for (const auto& [name, run] : OperationTable()) {
     OperationEntry entry{run};

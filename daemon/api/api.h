@@ -19,6 +19,7 @@
 
 #include "clock/version.h"
 #include "common/metrics.h"
+#include "daemon/control/region_control.h"
 #include "daemon/http_server.h"
 #include "storage/store.h"
 
@@ -28,6 +29,7 @@ struct ApiOptions {
   std::string region_name = "local";
   clock::RegionId region_id = 1;
   std::vector<std::string> replica_regions;  // every region of the deployment
+  RegionControl* control = nullptr;          // write modes; nullptr admits every write
 };
 
 class Api {

@@ -65,6 +65,7 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
+  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
@@ -109,6 +110,7 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/true));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
+  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
@@ -134,6 +136,7 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
+  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,

@@ -18,6 +18,7 @@
 #include "clock/version.h"
 #include "daemon/api/json_codec.h"
 #include "rapidjson/document.h"
+#include "daemon/control/region_control.h"
 #include "storage/store.h"
 
 namespace globaltable::daemon::api {
@@ -28,7 +29,23 @@ struct OpContext {
   clock::RegionId region_id = 1;
   std::string account_id = "000000000000";
   std::vector<std::string> replica_regions;  // every region of the deployment, this one included
+  // Write modes and single-primary tables; nullptr admits every write (tests, tools).
+  RegionControl* control = nullptr;
 };
+
+// Admits a write to `schema`'s table under the region's write mode and the table's primary
+// region (kFailedPrecondition -> WriteRejectedException). Hold the ticket until the write
+// returns: fencing waits for admitted writes to commit.
+inline absl::StatusOr<RegionControl::WriteTicket> AdmitWrite(const OpContext& ctx,
+                                                             const proto::TableSchema& schema) {
+  if (ctx.control == nullptr) return RegionControl::WriteTicket();
+  return ctx.control->BeginWrite(schema);
+}
+
+// The same for CreateTable, DeleteTable and UpdateTable.
+inline absl::Status AdmitTableChange(const OpContext& ctx) {
+  return ctx.control == nullptr ? absl::OkStatus() : ctx.control->CheckTableChange();
+}
 
 using Operation = absl::Status (*)(const OpContext& ctx, const rapidjson::Value& request,
                                    JsonWriter* out);

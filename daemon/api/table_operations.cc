@@ -275,6 +275,7 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
 
 absl::Status CreateTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   ASSIGN_OR_RETURN(proto::TableSchema schema, ParseCreateTable(request));
+  RETURN_IF_ERROR(AdmitTableChange(ctx));
   absl::StatusOr<proto::TableSchema> created = ctx.store->CreateTable(schema);
   if (created.status().code() == absl::StatusCode::kAlreadyExists) {
     return ApiError::ResourceInUse(absl::StrCat("Table already exists: ", schema.name())).status();
@@ -335,6 +336,7 @@ absl::Status ListTables(const OpContext& ctx, const rapidjson::Value& request, J
 
 absl::Status DeleteTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  RETURN_IF_ERROR(AdmitTableChange(ctx));
   storage::TableStats stats = StatsOrZero(ctx, schema.name());
   absl::Status s = ctx.store->DeleteTable(schema.name());
   if (s.code() == absl::StatusCode::kNotFound) {
@@ -396,6 +398,7 @@ absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, 
           ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request "
           "higher limits.");
     }
+    RETURN_IF_ERROR(AdmitTableChange(ctx));
     ASSIGN_OR_RETURN(schema, ctx.store->UpdateTable(updated));
   }
   out->StartObject();
