@@ -1,0 +1,676 @@
+#!/usr/bin/python3
+"""End-to-end tests of globaltabled's DynamoDB API with boto3 and the aws cli.
+
+Usage: api_test.py --binary build/bin/globaltabled [unittest args]
+
+One daemon serves the whole module (started in setUpModule, stopped by pid in tearDownModule,
+also when tests fail). Every error-path test checks that the rejected request changed nothing.
+"""
+import argparse
+import base64
+import decimal
+import json
+import os
+import signal
+import subprocess
+import sys
+import unittest
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon  # noqa: E402
+
+BINARY = None
+DAEMON = None
+
+
+def setUpModule():
+    global DAEMON
+    DAEMON = Daemon(BINARY)
+    try:
+        DAEMON.start()
+    except Exception:
+        DAEMON.cleanup()
+        raise
+
+
+def tearDownModule():
+    if DAEMON is not None:
+        DAEMON.cleanup()
+
+
+def client():
+    return boto3.client("dynamodb", endpoint_url=DAEMON.endpoint, region_name="us-east-1",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+class ApiTestCase(unittest.TestCase):
+    table_counter = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = client()
+
+    def new_table(self, sort_type="N", billing="PAY_PER_REQUEST", hash_type="S"):
+        ApiTestCase.table_counter += 1
+        name = f"{self.__class__.__name__.lower()}-{ApiTestCase.table_counter}"
+        attrs = [{"AttributeName": "pk", "AttributeType": hash_type}]
+        keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+        if sort_type:
+            attrs.append({"AttributeName": "sk", "AttributeType": sort_type})
+            keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
+        kwargs = {}
+        if billing == "PAY_PER_REQUEST":
+            kwargs["BillingMode"] = "PAY_PER_REQUEST"
+        else:
+            kwargs["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        self.db.create_table(TableName=name, AttributeDefinitions=attrs, KeySchema=keys, **kwargs)
+        return name
+
+    def error(self, code, fn, contains=None, **kwargs):
+        with self.assertRaises(ClientError) as cm:
+            fn(**kwargs)
+        err = cm.exception.response["Error"]
+        self.assertEqual(err["Code"], code, err)
+        if contains is not None:
+            self.assertIn(contains, err["Message"])
+        return err["Message"]
+
+    def scan_all(self, table):
+        items, kwargs = [], {"TableName": table, "ConsistentRead": True}
+        while True:
+            page = self.db.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
+
+    def assert_unchanged(self, table, before):
+        self.assertEqual(self.scan_all(table), before)
+
+    def rejected(self, table, code, fn, contains=None, **kwargs):
+        """Asserts that the call fails with `code` and leaves `table` as it was."""
+        before = self.scan_all(table)
+        message = self.error(code, fn, contains, **kwargs)
+        self.assert_unchanged(table, before)
+        return message
+
+
+class TableTest(ApiTestCase):
+    def test_create_describe_update_delete(self):
+        name = self.new_table(billing="PROVISIONED")
+        d = self.db.describe_table(TableName=name)["Table"]
+        self.assertEqual(d["TableStatus"], "ACTIVE")
+        self.assertEqual(d["TableName"], name)
+        self.assertEqual(d["KeySchema"], [{"AttributeName": "pk", "KeyType": "HASH"},
+                                          {"AttributeName": "sk", "KeyType": "RANGE"}])
+        self.assertEqual(d["ProvisionedThroughput"]["ReadCapacityUnits"], 5)
+        self.assertTrue(d["TableArn"].endswith(f":table/{name}"))
+        self.assertIn("CreationDateTime", d)
+
+        u = self.db.update_table(TableName=name, ProvisionedThroughput={
+            "ReadCapacityUnits": 7, "WriteCapacityUnits": 9})["TableDescription"]
+        self.assertEqual(u["ProvisionedThroughput"]["WriteCapacityUnits"], 9)
+        u = self.db.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")["TableDescription"]
+        self.assertEqual(u["BillingModeSummary"]["BillingMode"], "PAY_PER_REQUEST")
+        self.assertEqual(self.db.describe_table(TableName=name)["Table"]["BillingModeSummary"]
+                         ["BillingMode"], "PAY_PER_REQUEST")
+        self.error("ValidationException", self.db.update_table, "At least one of",
+                   TableName=name)
+
+        self.error("ResourceInUseException", self.db.create_table, "Table already exists",
+                   TableName=name, BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        d = self.db.delete_table(TableName=name)["TableDescription"]
+        self.assertEqual(d["TableStatus"], "DELETING")
+        self.error("ResourceNotFoundException", self.db.describe_table, TableName=name)
+        self.error("ResourceNotFoundException", self.db.delete_table, TableName=name)
+        self.assertNotIn(name, self.db.list_tables()["TableNames"])
+
+    def test_create_table_validation(self):
+        bad = [
+            ({"KeySchema": [{"AttributeName": "pk", "KeyType": "RANGE"}]},
+             "The first KeySchemaElement is not a HASH key type"),
+            ({"AttributeDefinitions": [{"AttributeName": "x", "AttributeType": "S"}]},
+             "Some index key attributes are not defined in AttributeDefinitions"),
+            ({"AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                       {"AttributeName": "x", "AttributeType": "S"}]},
+             "Number of attributes in KeySchema does not exactly match"),
+            ({"AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "BOOL"}]},
+             "Member must satisfy enum value set: [B, N, S]"),
+            ({"BillingMode": "PROVISIONED"}, "ReadCapacityUnits and WriteCapacityUnits must both"),
+            ({"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}},
+             "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified"),
+        ]
+        for override, message in bad:
+            args = {"TableName": "bad-table", "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}
+            args.update(override)
+            if "ProvisionedThroughput" in override or override.get("BillingMode"):
+                args["BillingMode"] = override.get("BillingMode", "PAY_PER_REQUEST")
+            self.error("ValidationException", self.db.create_table, message, **args)
+        self.assertNotIn("bad-table", self.db.list_tables()["TableNames"])
+
+    def test_list_tables_pagination(self):
+        names = sorted(self.new_table() for _ in range(5))
+        seen, kwargs = [], {"Limit": 2}
+        while True:
+            page = self.db.list_tables(**kwargs)
+            self.assertLessEqual(len(page["TableNames"]), 2)
+            seen.extend(page["TableNames"])
+            if "LastEvaluatedTableName" not in page:
+                break
+            kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
+        self.assertEqual(seen, sorted(seen))
+        for n in names:
+            self.assertIn(n, seen)
+        self.assertEqual(len(seen), len(set(seen)))
+
+    def test_unknown_table_and_operation(self):
+        self.error("ResourceNotFoundException", self.db.get_item, TableName="nope-table",
+                   Key={"pk": S("a")})
+        self.error("ResourceNotFoundException", self.db.put_item, TableName="nope-table",
+                   Item={"pk": S("a")})
+
+
+class ItemTest(ApiTestCase):
+    def test_every_type_round_trips(self):
+        t = self.new_table()
+        item = {"pk": S("a"), "sk": N(1), "s": S("héllo"), "n": N("-0012.50"),
+                "b": {"B": b"\x00\x01\xff"}, "ss": {"SS": ["y", "x"]},
+                "ns": {"NS": ["10", "9.5"]}, "bs": {"BS": [b"\x02", b"\x01"]},
+                "m": {"M": {"inner": {"L": [N(1), S("two"), {"NULL": True}]}}},
+                "t": {"BOOL": True}, "z": {"NULL": True}, "empty": S("")}
+        self.db.put_item(TableName=t, Item=item)
+        got = self.db.get_item(TableName=t, Key={"pk": S("a"), "sk": N(1)},
+                               ConsistentRead=True)["Item"]
+        self.assertEqual(got["n"], N("-12.5"))
+        self.assertEqual(got["b"], {"B": b"\x00\x01\xff"})
+        self.assertEqual(sorted(got["ss"]["SS"]), ["x", "y"])
+        self.assertEqual(sorted(got["ns"]["NS"], key=float), ["9.5", "10"])
+        self.assertEqual(sorted(got["bs"]["BS"]), [b"\x01", b"\x02"])
+        self.assertEqual(got["m"], item["m"])
+        self.assertEqual(got["s"], S("héllo"))
+        self.assertEqual(got["empty"], S(""))
+        self.assertNotIn("Item", self.db.get_item(TableName=t, Key={"pk": S("zz"), "sk": N(1)}))
+
+    def test_put_condition_and_return_values(self):
+        t = self.new_table()
+        key = {"pk": S("c"), "sk": N(1)}
+        self.db.put_item(TableName=t, Item={**key, "v": N(1)},
+                         ConditionExpression="attribute_not_exists(pk)")
+        self.rejected(t, "ConditionalCheckFailedException", self.db.put_item,
+                      TableName=t, Item={**key, "v": N(2)},
+                      ConditionExpression="attribute_not_exists(pk)")
+        old = self.db.put_item(TableName=t, Item={**key, "v": N(3)}, ReturnValues="ALL_OLD",
+                               ConditionExpression="v = :one",
+                               ExpressionAttributeValues={":one": N(1)})
+        self.assertEqual(old["Attributes"]["v"], N(1))
+        self.rejected(t, "ValidationException", self.db.put_item, "ReturnValues",
+                      TableName=t, Item={**key, "v": N(4)}, ReturnValues="ALL_NEW")
+
+    def test_condition_functions_and_operators(self):
+        t = self.new_table()
+        key = {"pk": S("f"), "sk": N(1)}
+        self.db.put_item(TableName=t, Item={**key, "name": S("widget"), "n": N(5),
+                                            "tags": {"SS": ["red", "blue"]},
+                                            "list": {"L": [N(1), N(2), N(3)]},
+                                            "m": {"M": {"deep": S("x")}}})
+        true_conditions = [
+            ("n = :five", {":five": N(5)}), ("n <> :six", {":six": N(6)}),
+            ("n < :six", {":six": N(6)}), ("n <= :five", {":five": N(5)}),
+            ("n > :four", {":four": N(4)}), ("n >= :five", {":five": N(5)}),
+            ("n BETWEEN :a AND :b", {":a": N(1), ":b": N(9)}),
+            ("n IN (:a, :b)", {":a": N(1), ":b": N(5)}),
+            ("n = :five AND #nm = :w", {":five": N(5), ":w": S("widget")}),
+            ("n = :six OR #nm = :w", {":six": N(6), ":w": S("widget")}),
+            ("NOT n = :six", {":six": N(6)}),
+            ("attribute_exists(m.deep) AND attribute_not_exists(missing)", None),
+            ("attribute_type(tags, :ss)", {":ss": S("SS")}),
+            ("begins_with(#nm, :p)", {":p": S("wid")}),
+            ("contains(tags, :red) AND contains(#nm, :dg)", {":red": S("red"), ":dg": S("dg")}),
+            ("size(#nm) = :six AND size(list) > :two", {":six": N(6), ":two": N(2)}),
+            ("list[1] = :two", {":two": N(2)}),
+        ]
+        for expr, values in true_conditions:
+            kwargs = {"TableName": t, "Key": key, "ConditionExpression": expr,
+                      "UpdateExpression": "SET hits = if_not_exists(hits, :zero) + :one",
+                      "ExpressionAttributeValues": {**(values or {}), ":zero": N(0),
+                                                    ":one": N(1)}}
+            if "#nm" in expr:
+                kwargs["ExpressionAttributeNames"] = {"#nm": "name"}
+            self.db.update_item(**kwargs)
+        got = self.db.get_item(TableName=t, Key=key)["Item"]
+        self.assertEqual(got["hits"], N(len(true_conditions)))
+        # Each false condition is refused and changes nothing.
+        for expr, values in [("n = :six", {":six": N(6)}), ("attribute_exists(nothing)", None),
+                             ("begins_with(#nm, :p)", {":p": S("x")})]:
+            kwargs = {"TableName": t, "Key": key, "ConditionExpression": expr,
+                      "UpdateExpression": "SET hits = :zero",
+                      "ExpressionAttributeValues": {**(values or {}), ":zero": N(0)}}
+            if "#nm" in expr:
+                kwargs["ExpressionAttributeNames"] = {"#nm": "name"}
+            self.rejected(t, "ConditionalCheckFailedException", self.db.update_item, **kwargs)
+
+    def test_update_expressions(self):
+        t = self.new_table()
+        key = {"pk": S("u"), "sk": N(1)}
+        r = self.db.update_item(
+            TableName=t, Key=key, ReturnValues="ALL_NEW",
+            UpdateExpression="SET a = :ten, l = :list, m = :map, s = :set",
+            ExpressionAttributeValues={":ten": N(10), ":list": {"L": [N(1)]},
+                                       ":map": {"M": {"x": {"M": {"y": N(1)}}}},
+                                       ":set": {"SS": ["p", "q", "r"]}})
+        self.assertEqual(r["Attributes"]["a"], N(10))
+        r = self.db.update_item(
+            TableName=t, Key=key, ReturnValues="UPDATED_NEW",
+            UpdateExpression="SET a = a + :two, b = :ten - a, c = if_not_exists(c, :ten), "
+                             "l = list_append(l, :more), m.x.y = :seven, l[0] = :nine "
+                             "ADD cnt :one, s :add DELETE s :del",
+            ExpressionAttributeValues={":two": N(2), ":ten": N(10), ":more": {"L": [N(2)]},
+                                       ":seven": N(7), ":nine": N(9), ":one": N(1),
+                                       ":add": {"SS": ["z"]}, ":del": {"SS": ["p"]}})
+        attrs = r["Attributes"]
+        self.assertEqual(attrs["a"], N(12))
+        self.assertEqual(attrs["b"], N(0))
+        self.assertEqual(attrs["c"], N(10))
+        self.assertEqual(attrs["l"], {"L": [N(9), N(2)]})
+        self.assertEqual(attrs["m"], {"M": {"x": {"M": {"y": N(7)}}}})
+        self.assertEqual(attrs["cnt"], N(1))
+        self.assertEqual(sorted(attrs["s"]["SS"]), ["q", "r", "z"])
+        self.assertNotIn("pk", attrs)
+        r = self.db.update_item(TableName=t, Key=key, ReturnValues="UPDATED_OLD",
+                                UpdateExpression="REMOVE c, m.x.y, l[1]")
+        self.assertEqual(r["Attributes"]["c"], N(10))
+        got = self.db.get_item(TableName=t, Key=key, ConsistentRead=True)["Item"]
+        self.assertNotIn("c", got)
+        self.assertEqual(got["m"], {"M": {"x": {"M": {}}}})
+        self.assertEqual(got["l"], {"L": [N(9)]})
+        r = self.db.update_item(TableName=t, Key=key, ReturnValues="ALL_OLD",
+                                UpdateExpression="SET a = :one",
+                                ExpressionAttributeValues={":one": N(1)})
+        self.assertEqual(r["Attributes"]["a"], N(12))
+        # An update of a missing item creates it.
+        k2 = {"pk": S("new"), "sk": N(2)}
+        self.db.update_item(TableName=t, Key=k2, UpdateExpression="ADD cnt :one",
+                            ExpressionAttributeValues={":one": N(1)})
+        self.assertEqual(self.db.get_item(TableName=t, Key=k2)["Item"],
+                         {**k2, "cnt": N(1)})
+        # Errors change nothing.
+        self.rejected(t, "ValidationException", self.db.update_item, "part of the key",
+                      TableName=t, Key=key, UpdateExpression="SET pk = :x",
+                      ExpressionAttributeValues={":x": S("other")})
+        self.rejected(t, "ValidationException", self.db.update_item,
+                      TableName=t, Key=key, UpdateExpression="SET a = a + :s",
+                      ExpressionAttributeValues={":s": S("str")})
+        self.rejected(t, "ValidationException", self.db.update_item, "Syntax error",
+                      TableName=t, Key=key, UpdateExpression="SET a = = :x",
+                      ExpressionAttributeValues={":x": N(1)})
+
+    def test_delete_item(self):
+        t = self.new_table()
+        key = {"pk": S("d"), "sk": N(1)}
+        self.db.put_item(TableName=t, Item={**key, "v": N(1)})
+        self.rejected(t, "ConditionalCheckFailedException", self.db.delete_item, TableName=t,
+                      Key=key, ConditionExpression="v = :two",
+                      ExpressionAttributeValues={":two": N(2)})
+        r = self.db.delete_item(TableName=t, Key=key, ReturnValues="ALL_OLD",
+                                ConditionExpression="v = :one",
+                                ExpressionAttributeValues={":one": N(1)})
+        self.assertEqual(r["Attributes"]["v"], N(1))
+        self.assertNotIn("Item", self.db.get_item(TableName=t, Key=key))
+        self.assertNotIn("Attributes", self.db.delete_item(TableName=t, Key=key,
+                                                           ReturnValues="ALL_OLD"))
+
+    def test_projection(self):
+        t = self.new_table()
+        key = {"pk": S("p"), "sk": N(1)}
+        self.db.put_item(TableName=t, Item={**key, "a": N(1), "b": N(2), "name": S("x"),
+                                            "m": {"M": {"x": N(1), "y": N(2)}},
+                                            "l": {"L": [S("l0"), S("l1"), S("l2")]}})
+        got = self.db.get_item(TableName=t, Key=key, ProjectionExpression="a, #n, m.y, l[2]",
+                               ExpressionAttributeNames={"#n": "name"})["Item"]
+        self.assertEqual(got, {"a": N(1), "name": S("x"), "m": {"M": {"y": N(2)}},
+                               "l": {"L": [S("l2")]}})
+        got = self.db.get_item(TableName=t, Key=key, AttributesToGet=["b"])["Item"]
+        self.assertEqual(got, {"b": N(2)})
+
+    def test_capacity_units(self):
+        t = self.new_table()
+        key = {"pk": S("cap"), "sk": N(1)}
+        r = self.db.put_item(TableName=t, Item={**key, "v": S("x" * 1500)},
+                             ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(r["ConsumedCapacity"]["CapacityUnits"], 2.0)
+        self.assertEqual(r["ConsumedCapacity"]["TableName"], t)
+        self.db.put_item(TableName=t, Item={**key, "v": S("x" * 5000)})
+        r = self.db.get_item(TableName=t, Key=key, ConsistentRead=True,
+                             ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(r["ConsumedCapacity"]["CapacityUnits"], 2.0)
+        r = self.db.get_item(TableName=t, Key=key, ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(r["ConsumedCapacity"]["CapacityUnits"], 1.0)
+        self.assertEqual(r["ConsumedCapacity"]["Table"]["CapacityUnits"], 1.0)
+        r = self.db.delete_item(TableName=t, Key=key, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(r["ConsumedCapacity"]["CapacityUnits"], 5.0)
+        self.assertNotIn("ConsumedCapacity", self.db.get_item(TableName=t, Key=key))
+
+
+class ErrorPathTest(ApiTestCase):
+    def setUp(self):
+        self.t = self.new_table()
+        self.key = {"pk": S("e"), "sk": N(1)}
+        self.db.put_item(TableName=self.t, Item={**self.key, "v": N(1)})
+
+    def test_missing_and_mistyped_keys(self):
+        t = self.t
+        self.rejected(t, "ValidationException", self.db.put_item, "Missing the key sk",
+                      TableName=t, Item={"pk": S("e"), "v": N(9)})
+        self.rejected(t, "ValidationException", self.db.put_item, "Type mismatch",
+                      TableName=t, Item={"pk": S("e"), "sk": S("1"), "v": N(9)})
+        self.rejected(t, "ValidationException", self.db.put_item, TableName=t,
+                      Item={"pk": S(""), "sk": N(1)})
+        self.rejected(t, "ValidationException", self.db.update_item,
+                      "The provided key element does not match the schema",
+                      TableName=t, Key={"pk": S("e")}, UpdateExpression="SET v = :x",
+                      ExpressionAttributeValues={":x": N(2)})
+        self.error("ValidationException", self.db.get_item,
+                   "The provided key element does not match the schema",
+                   TableName=t, Key={"pk": N(1), "sk": N(1)})
+        self.rejected(t, "ValidationException", self.db.delete_item,
+                      TableName=t, Key={**self.key, "extra": N(1)})
+
+    def test_oversized_item(self):
+        self.rejected(self.t, "ValidationException", self.db.put_item,
+                      "Item size has exceeded the maximum allowed size",
+                      TableName=self.t, Item={**self.key, "big": S("x" * (400 * 1024 + 1))})
+        self.rejected(self.t, "ValidationException", self.db.update_item,
+                      "Item size has exceeded the maximum allowed size",
+                      TableName=self.t, Key=self.key, UpdateExpression="SET big = :b",
+                      ExpressionAttributeValues={":b": S("x" * (400 * 1024))})
+
+    def test_invalid_expressions(self):
+        t = self.t
+        self.rejected(t, "ValidationException", self.db.put_item, "Invalid ConditionExpression",
+                      TableName=t, Item={**self.key, "v": N(2)}, ConditionExpression="v = = :x",
+                      ExpressionAttributeValues={":x": N(1)})
+        self.rejected(t, "ValidationException", self.db.put_item,
+                      "unused in expressions: keys: {:unused}",
+                      TableName=t, Item={**self.key, "v": N(2)}, ConditionExpression="v = :x",
+                      ExpressionAttributeValues={":x": N(1), ":unused": N(2)})
+        self.rejected(t, "ValidationException", self.db.put_item,
+                      "unused in expressions: keys: {#u}",
+                      TableName=t, Item={**self.key, "v": N(2)}, ConditionExpression="v = :x",
+                      ExpressionAttributeNames={"#u": "u"},
+                      ExpressionAttributeValues={":x": N(1)})
+        self.rejected(t, "ValidationException", self.db.put_item,
+                      "An expression attribute value used in expression is not defined",
+                      TableName=t, Item={**self.key, "v": N(2)}, ConditionExpression="v = :x")
+        self.rejected(t, "ValidationException", self.db.put_item,
+                      "can only be specified when using expressions",
+                      TableName=t, Item={**self.key, "v": N(2)},
+                      ExpressionAttributeValues={":x": N(1)})
+        self.rejected(t, "ValidationException", self.db.update_item, "reserved keyword",
+                      TableName=t, Key=self.key, UpdateExpression="SET size = :x",
+                      ExpressionAttributeValues={":x": N(1)})
+        self.error("ValidationException", self.db.query, "Invalid KeyConditionExpression",
+                   TableName=t, KeyConditionExpression="pk == :p",
+                   ExpressionAttributeValues={":p": S("e")})
+
+    def test_bad_attribute_values(self):
+        self.rejected(self.t, "ValidationException", self.db.put_item,
+                      "Supplied AttributeValue is empty",
+                      TableName=self.t, Item={**self.key, "v": {}})
+        self.rejected(self.t, "ValidationException", self.db.put_item,
+                      TableName=self.t, Item={**self.key, "v": N("12abc")})
+        self.rejected(self.t, "ValidationException", self.db.put_item, "may not be empty",
+                      TableName=self.t, Item={**self.key, "v": {"SS": []}})
+        self.rejected(self.t, "ValidationException", self.db.put_item, "duplicates",
+                      TableName=self.t, Item={**self.key, "v": {"SS": ["a", "a"]}})
+
+
+class BatchTest(ApiTestCase):
+    def test_batch_write_and_get(self):
+        t = self.new_table()
+        puts = [{"PutRequest": {"Item": {"pk": S("b"), "sk": N(i), "v": N(i)}}}
+                for i in range(25)]
+        r = self.db.batch_write_item(RequestItems={t: puts}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(r["UnprocessedItems"], {})
+        self.assertEqual(r["ConsumedCapacity"][0]["CapacityUnits"], 25.0)
+        keys = [{"pk": S("b"), "sk": N(i)} for i in range(25)] + [{"pk": S("none"), "sk": N(0)}]
+        r = self.db.batch_get_item(RequestItems={t: {"Keys": keys, "ProjectionExpression": "v",
+                                                     "ConsistentRead": True}})
+        got = sorted(int(i["v"]["N"]) for i in r["Responses"][t])
+        self.assertEqual(got, list(range(25)))
+        self.assertEqual(r["UnprocessedKeys"], {})
+        self.assertEqual(set(r["Responses"][t][0].keys()), {"v"})
+
+        mixed = [{"DeleteRequest": {"Key": {"pk": S("b"), "sk": N(i)}}} for i in range(10)]
+        mixed.append({"PutRequest": {"Item": {"pk": S("b"), "sk": N(100)}}})
+        self.db.batch_write_item(RequestItems={t: mixed})
+        self.assertEqual(len(self.scan_all(t)), 16)
+
+        # Rejected batches write nothing at all.
+        too_many = [{"PutRequest": {"Item": {"pk": S("x"), "sk": N(i)}}} for i in range(26)]
+        self.rejected(t, "ValidationException", self.db.batch_write_item, "25",
+                      RequestItems={t: too_many})
+        dup = [{"PutRequest": {"Item": {"pk": S("y"), "sk": N(1)}}}] * 2
+        self.rejected(t, "ValidationException", self.db.batch_write_item, "duplicates",
+                      RequestItems={t: dup})
+        bad = [{"PutRequest": {"Item": {"pk": S("y"), "sk": N(1)}}},
+               {"PutRequest": {"Item": {"pk": S("y")}}}]
+        self.rejected(t, "ValidationException", self.db.batch_write_item,
+                      RequestItems={t: bad})
+        self.rejected(t, "ResourceNotFoundException", self.db.batch_write_item,
+                      RequestItems={t: [bad[0]], "no-such-table": [bad[0]]})
+        self.error("ValidationException", self.db.batch_get_item, "Too many items",
+                   RequestItems={t: {"Keys": [{"pk": S("k"), "sk": N(i)} for i in range(101)]}})
+        self.error("ValidationException", self.db.batch_get_item, "duplicates",
+                   RequestItems={t: {"Keys": [keys[0], keys[0]]}})
+
+    def test_batch_get_16mb_limit_returns_unprocessed_keys(self):
+        t = self.new_table()
+        big = "x" * (390 * 1024)
+        for start in range(0, 50, 25):
+            self.db.batch_write_item(RequestItems={t: [
+                {"PutRequest": {"Item": {"pk": S("big"), "sk": N(i), "v": S(big)}}}
+                for i in range(start, min(start + 25, 50))]})
+        keys = [{"pk": S("big"), "sk": N(i)} for i in range(50)]
+        r = self.db.batch_get_item(RequestItems={t: {"Keys": keys}})
+        got = len(r["Responses"][t])
+        left = r["UnprocessedKeys"][t]["Keys"]
+        self.assertLess(got, 50)
+        self.assertGreater(got, 0)
+        self.assertEqual(got + len(left), 50)
+        r2 = self.db.batch_get_item(RequestItems=r["UnprocessedKeys"])
+        self.assertEqual(len(r2["Responses"][t]), len(left))
+
+
+class QueryScanTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.t = "queryscan-s"
+        cls.db.create_table(TableName=cls.t, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                  {"AttributeName": "sk", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                       {"AttributeName": "sk", "KeyType": "RANGE"}])
+        for start in range(0, 100, 25):
+            cls.db.batch_write_item(RequestItems={cls.t: [
+                {"PutRequest": {"Item": {"pk": S(f"p{i % 4}"), "sk": S(f"s{i:03d}"),
+                                         "n": N(i), "odd": {"BOOL": i % 2 == 1}}}}
+                for i in range(start, start + 25)]})
+
+    def q(self, expr, values, **kwargs):
+        return self.db.query(TableName=self.t, KeyConditionExpression=expr,
+                             ExpressionAttributeValues=values, **kwargs)
+
+    def sks(self, r):
+        return [i["sk"]["S"] for i in r["Items"]]
+
+    def test_key_conditions(self):
+        p = {":p": S("p1")}
+        all_p1 = [f"s{i:03d}" for i in range(1, 100, 4)]
+        self.assertEqual(self.sks(self.q("pk = :p", p)), all_p1)
+        self.assertEqual(self.sks(self.q("pk = :p AND sk = :s", {**p, ":s": S("s005")})),
+                         ["s005"])
+        self.assertEqual(self.sks(self.q("pk = :p AND sk < :s", {**p, ":s": S("s009")})),
+                         ["s001", "s005"])
+        self.assertEqual(self.sks(self.q("pk = :p AND sk <= :s", {**p, ":s": S("s009")})),
+                         ["s001", "s005", "s009"])
+        self.assertEqual(self.sks(self.q("pk = :p AND sk > :s", {**p, ":s": S("s093")})),
+                         ["s097"])
+        self.assertEqual(self.sks(self.q("sk >= :s AND pk = :p", {**p, ":s": S("s093")})),
+                         ["s093", "s097"])
+        self.assertEqual(self.sks(self.q("pk = :p AND sk BETWEEN :a AND :b",
+                                         {**p, ":a": S("s010"), ":b": S("s021")})),
+                         ["s013", "s017", "s021"])
+        self.assertEqual(self.sks(self.q("pk = :p AND begins_with(sk, :b)",
+                                         {**p, ":b": S("s09")})), ["s093", "s097"])
+        self.assertEqual(self.sks(self.q("pk = :p", p, ScanIndexForward=False)),
+                         list(reversed(all_p1)))
+        self.assertEqual(self.q("pk = :p", {":p": S("nobody")})["Count"], 0)
+
+    def test_filter_projection_select(self):
+        r = self.q("pk = :p", {":p": S("p2"), ":lim": N(50)}, FilterExpression="n < :lim",
+                   ProjectionExpression="sk, n")
+        self.assertEqual(r["ScannedCount"], 25)
+        self.assertEqual(r["Count"], 13)
+        self.assertEqual(set(r["Items"][0].keys()), {"sk", "n"})
+        r = self.q("pk = :p", {":p": S("p1"), ":t": {"BOOL": True}}, FilterExpression="odd = :t",
+                   Select="COUNT")
+        self.assertEqual(r["Count"], 25)
+        self.assertNotIn("Items", r)
+        self.error("ValidationException", self.q, "non-primary key attributes",
+                   expr="pk = :p", values={":p": S("p1"), ":s": S("s")},
+                   FilterExpression="sk = :s")
+        self.error("ValidationException", self.q, "SPECIFIC_ATTRIBUTES",
+                   expr="pk = :p", values={":p": S("p1")}, Select="SPECIFIC_ATTRIBUTES")
+        self.error("ValidationException", self.q, "unused in expressions",
+                   expr="pk = :p", values={":p": S("p1"), ":x": N(1)})
+
+    def test_query_limit_pagination(self):
+        seen, kwargs, pages = [], {}, 0
+        while True:
+            r = self.q("pk = :p", {":p": S("p3")}, Limit=7, ConsistentRead=True, **kwargs)
+            pages += 1
+            self.assertLessEqual(r["Count"], 7)
+            seen.extend(self.sks(r))
+            if "LastEvaluatedKey" not in r:
+                break
+            self.assertEqual(set(r["LastEvaluatedKey"].keys()), {"pk", "sk"})
+            kwargs["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+        self.assertEqual(seen, [f"s{i:03d}" for i in range(3, 100, 4)])
+        self.assertGreaterEqual(pages, 4)
+
+    def test_scan_segments_and_limit(self):
+        everything = self.scan_all(self.t)
+        self.assertEqual(len(everything), 100)
+        union = []
+        for seg in range(3):
+            kwargs = {"TableName": self.t, "Segment": seg, "TotalSegments": 3, "Limit": 11}
+            while True:
+                r = self.db.scan(**kwargs)
+                union.extend(r["Items"])
+                if "LastEvaluatedKey" not in r:
+                    break
+                kwargs["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+        self.assertEqual(sorted(union, key=lambda i: json.dumps(i, sort_keys=True)), everything)
+        r = self.db.scan(TableName=self.t, FilterExpression="n >= :x",
+                         ExpressionAttributeValues={":x": N(90)}, Select="COUNT",
+                         ReturnConsumedCapacity="TOTAL")
+        self.assertEqual((r["Count"], r["ScannedCount"]), (10, 100))
+        self.assertGreater(r["ConsumedCapacity"]["CapacityUnits"], 0)
+        self.error("ValidationException", self.db.scan, "is not less than TotalSegments",
+                   TableName=self.t, Segment=3, TotalSegments=3)
+        self.error("ValidationException", self.db.scan, "TotalSegments parameter is required",
+                   TableName=self.t, Segment=0)
+
+    def test_one_megabyte_pages(self):
+        t = self.new_table(sort_type="N")
+        value = "v" * (100 * 1024)
+        for start in range(0, 30, 15):
+            self.db.batch_write_item(RequestItems={t: [
+                {"PutRequest": {"Item": {"pk": S("mb"), "sk": N(i), "v": S(value)}}}
+                for i in range(start, start + 15)]})
+        for op in ("query", "scan"):
+            kwargs, pages, total = {"TableName": t}, 0, 0
+            if op == "query":
+                kwargs.update(KeyConditionExpression="pk = :p",
+                              ExpressionAttributeValues={":p": S("mb")})
+            while True:
+                r = getattr(self.db, op)(**kwargs)
+                pages += 1
+                total += r["Count"]
+                self.assertLessEqual(r["Count"], 11)  # 1 MB / ~100 KB items
+                if "LastEvaluatedKey" not in r:
+                    break
+                kwargs["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+            self.assertEqual(total, 30, op)
+            self.assertGreaterEqual(pages, 3, op)
+
+
+class CliTest(ApiTestCase):
+    def aws(self, *args):
+        out = subprocess.run(["/usr/bin/aws", "--endpoint-url", DAEMON.endpoint, "dynamodb",
+                              *args, "--output", "json"], capture_output=True, text=True,
+                             timeout=60)
+        return out.returncode, out.stdout, out.stderr
+
+    def test_aws_cli(self):
+        rc, out, err = self.aws("create-table", "--table-name", "cli-table",
+                                "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                                "--key-schema", "AttributeName=id,KeyType=HASH",
+                                "--billing-mode", "PAY_PER_REQUEST")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["TableDescription"]["TableStatus"], "ACTIVE")
+        rc, _, err = self.aws("put-item", "--table-name", "cli-table", "--item",
+                              '{"id":{"S":"1"},"n":{"N":"42"}}')
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.aws("get-item", "--table-name", "cli-table", "--key",
+                                '{"id":{"S":"1"}}')
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["Item"]["n"], {"N": "42"})
+        rc, out, err = self.aws("get-item", "--table-name", "cli-missing", "--key",
+                                '{"id":{"S":"1"}}')
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ResourceNotFoundException", err)
+        digest = DAEMON.get_json("/v1/tables/cli-table/digest")
+        self.assertEqual(digest["table"], "cli-table")
+        self.assertEqual(digest["items"], 1)
+        self.assertRegex(digest["digest"], "^[0-9a-f]+$")
+
+
+class ZzRestartTest(ApiTestCase):
+    """Runs last: SIGTERM drains and closes the store; a restart finds every write."""
+
+    def test_sigterm_and_restart_keep_data(self):
+        t = self.new_table()
+        self.db.put_item(TableName=t, Item={"pk": S("r"), "sk": N(1), "v": S("kept")})
+        self.assertEqual(DAEMON.stop(signal.SIGTERM), 0)
+        self.assertIn("store closed", DAEMON.log_text())
+        DAEMON.start()
+        db = client()
+        self.assertEqual(db.get_item(TableName=t, Key={"pk": S("r"), "sk": N(1)})["Item"]["v"],
+                         S("kept"))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args, rest = parser.parse_known_args()
+    BINARY = os.path.abspath(args.binary)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
