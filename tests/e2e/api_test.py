@@ -239,7 +239,7 @@ class ItemTest(ApiTestCase):
             ("n = :five AND #nm = :w", {":five": N(5), ":w": S("widget")}),
             ("n = :six OR #nm = :w", {":six": N(6), ":w": S("widget")}),
             ("NOT n = :six", {":six": N(6)}),
-            ("attribute_exists(m.deep) AND attribute_not_exists(missing)", None),
+            ("attribute_exists(m.deep) AND attribute_not_exists(nosuchattr)", None),
             ("attribute_type(tags, :ss)", {":ss": S("SS")}),
             ("begins_with(#nm, :p)", {":p": S("wid")}),
             ("contains(tags, :red) AND contains(#nm, :dg)", {":red": S("red"), ":dg": S("dg")}),
@@ -279,11 +279,18 @@ class ItemTest(ApiTestCase):
         r = self.db.update_item(
             TableName=t, Key=key, ReturnValues="UPDATED_NEW",
             UpdateExpression="SET a = a + :two, b = :ten - a, c = if_not_exists(c, :ten), "
-                             "l = list_append(l, :more), m.x.y = :seven, l[0] = :nine "
+                             "l = list_append(l, :more), m.x.y = :seven "
                              "ADD cnt :one, s :add DELETE s :del",
             ExpressionAttributeValues={":two": N(2), ":ten": N(10), ":more": {"L": [N(2)]},
-                                       ":seven": N(7), ":nine": N(9), ":one": N(1),
+                                       ":seven": N(7), ":one": N(1),
                                        ":add": {"SS": ["z"]}, ":del": {"SS": ["p"]}})
+        updated = r["Attributes"]
+        self.assertNotIn("pk", updated)  # UPDATED_NEW: only what the update touched
+        self.assertEqual(updated["l"], {"L": [N(1), N(2)]})
+        self.assertEqual(sorted(updated), ["a", "b", "c", "cnt", "l", "m", "s"])
+        r = self.db.update_item(TableName=t, Key=key, ReturnValues="ALL_NEW",
+                                UpdateExpression="SET l[0] = :nine",
+                                ExpressionAttributeValues={":nine": N(9)})
         attrs = r["Attributes"]
         self.assertEqual(attrs["a"], N(12))
         self.assertEqual(attrs["b"], N(0))
@@ -292,7 +299,7 @@ class ItemTest(ApiTestCase):
         self.assertEqual(attrs["m"], {"M": {"x": {"M": {"y": N(7)}}}})
         self.assertEqual(attrs["cnt"], N(1))
         self.assertEqual(sorted(attrs["s"]["SS"]), ["q", "r", "z"])
-        self.assertNotIn("pk", attrs)
+        self.assertEqual(attrs["pk"], S("u"))
         r = self.db.update_item(TableName=t, Key=key, ReturnValues="UPDATED_OLD",
                                 UpdateExpression="REMOVE c, m.x.y, l[1]")
         self.assertEqual(r["Attributes"]["c"], N(10))
