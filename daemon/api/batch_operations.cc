@@ -128,6 +128,13 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
     }
   }
 
+  // Every table must admit the writes before anything is written, so a refused batch changes
+  // nothing. One ticket is held across the writes (fencing waits for it); the others are only
+  // checks, because a second reader ticket on one thread could deadlock behind a waiting fence.
+  for (auto it = std::next(schemas.begin()); it != schemas.end(); ++it) {
+    RETURN_IF_ERROR(AdmitWrite(ctx, it->second).status());
+  }
+  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schemas.begin()->second));
   std::map<std::string, double> units;
   std::map<std::string, std::vector<const rapidjson::Value*>> unprocessed;
   for (const WriteRequest& w : writes) {

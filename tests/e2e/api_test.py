@@ -662,6 +662,24 @@ class CliTest(ApiTestCase):
         self.assertRegex(digest["digest"], "^[0-9a-f]+$")
 
 
+class WriteModeTest(ApiTestCase):
+    def test_read_only_region_rejects_writes_and_serves_reads(self):
+        t = self.new_table()
+        key = {"pk": S("w"), "sk": N(1)}
+        self.db.put_item(TableName=t, Item={**key, "v": N(1)})
+        DAEMON.post_json("/v1/mode", {"mode": "read_only"})
+        try:
+            self.rejected(t, "WriteRejectedException", self.db.put_item, "read-only",
+                          TableName=t, Item={**key, "v": N(2)})
+            self.rejected(t, "WriteRejectedException", self.db.batch_write_item,
+                          RequestItems={t: [{"DeleteRequest": {"Key": key}}]})
+            self.error("WriteRejectedException", self.db.delete_table, TableName=t)
+            self.assertEqual(self.db.get_item(TableName=t, Key=key)["Item"]["v"], N(1))
+        finally:
+            DAEMON.post_json("/v1/mode", {"mode": "active"})
+        self.db.put_item(TableName=t, Item={**key, "v": N(3)})
+
+
 class ZzRestartTest(ApiTestCase):
     """Runs last: SIGTERM drains and closes the store; a restart finds every write."""
 

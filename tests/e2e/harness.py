@@ -80,6 +80,13 @@ class Daemon:
         with urllib.request.urlopen(self.admin + path, timeout=5) as r:
             return json.loads(r.read())
 
+    def post_json(self, path, body):
+        req = urllib.request.Request(self.admin + path, data=json.dumps(body).encode(),
+                                     method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stops the daemon by pid; returns its exit code."""
         if self.proc is None or self.proc.poll() is not None:
