@@ -1,0 +1,400 @@
+// PeerReader implementation. Thread-safety: see peer_reader.h.
+#include "replication/peer_reader.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/log.h"
+#include "replication/jetstream_setup.h"
+#include "replication/names.h"
+
+namespace globaltable::replication {
+namespace {
+
+// The stream sequence from a JetStream ack subject:
+//   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>           (9 tokens)
+//   $JS.ACK.<domain>.<acc>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>[...]
+uint64_t StreamSeqOf(const char* reply) {
+  if (reply == nullptr) return 0;
+  std::vector<absl::string_view> t = absl::StrSplit(reply, '.');
+  uint64_t seq = 0;
+  if (t.size() == 9) {
+    (void)absl::SimpleAtoi(t[5], &seq);
+  } else if (t.size() >= 11) {
+    (void)absl::SimpleAtoi(t[7], &seq);
+  }
+  return seq;
+}
+
+}  // namespace
+
+PeerReader::PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
+                       PeerRegion peer, clock::PhysicalClock* wall)
+    : link_(link), store_(store), opts_(opts), peer_(std::move(peer)), wall_(wall) {
+  check_ctx_.self_id = opts_.region_id;
+  check_ctx_.self_name = opts_.region_name;
+  check_ctx_.stream_owner = &peer_;
+  check_ctx_.peers = &opts_.peers;
+  check_ctx_.max_message_bytes = opts_.max_message_bytes;
+  next_subject_ = absl::StrCat(ApiPrefix(peer_.js_domain), ".CONSUMER.MSG.NEXT.",
+                               OutboxStream(peer_.name), ".", ConsumerName(opts_.region_name));
+  request_body_ = absl::StrCat("{\"batch\":", opts_.pull_batch,
+                               ",\"expires\":", absl::ToInt64Nanoseconds(opts_.pull_expires), "}");
+  skew_backoff_ = opts_.retry_initial;
+  gap_backoff_ = opts_.retry_initial;
+  setup_backoff_ = opts_.retry_initial;
+  status_.region = peer_.name;
+  status_.region_id = peer_.id;
+}
+
+PeerReader::~PeerReader() { Stop(); }
+
+void PeerReader::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void PeerReader::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+PeerStatus PeerReader::status() const {
+  absl::MutexLock lock(&mu_);
+  PeerStatus s = status_;
+  s.link_up = s.link_up && link_->connected();
+  if (s.pending_batches > 0 && s.last_applied_hlc != 0) {
+    double now_ms = static_cast<double>(wall_->NowMillis());
+    double hlc_ms = static_cast<double>(clock::PhysicalMillis(s.last_applied_hlc));
+    s.lag_seconds = std::max(0.0, (now_ms - hlc_ms) / 1000.0);
+  }
+  return s;
+}
+
+bool PeerReader::WaitFor(absl::Duration d) { return !stop_.WaitForNotificationWithTimeout(d); }
+
+absl::Duration PeerReader::NextBackoff(absl::Duration* backoff) {
+  absl::Duration d = *backoff;
+  *backoff = std::min(*backoff * 2, opts_.retry_max);
+  return d;
+}
+
+void PeerReader::SetError(const std::string& error) {
+  absl::MutexLock lock(&mu_);
+  status_.last_error = error;
+}
+
+void PeerReader::Run() {
+  while (!stop_.HasBeenNotified()) {
+    if (!link_->connected()) {
+      {
+        absl::MutexLock lock(&mu_);
+        status_.link_up = false;
+      }
+      WaitFor(opts_.retry_initial);
+      continue;
+    }
+    if (link_->epoch() != setup_epoch_) consumer_ready_ = false;
+    if (!Setup()) {
+      WaitFor(NextBackoff(&setup_backoff_));
+      continue;
+    }
+    setup_backoff_ = opts_.retry_initial;
+    absl::Time now = absl::Now();
+    if (now < hold_until_) {
+      WaitFor(std::min(hold_until_ - now, opts_.retry_max));
+      continue;
+    }
+    if (now - last_refresh_ >= opts_.status_refresh) RefreshStatus();
+    PullOnce();
+  }
+}
+
+bool PeerReader::Setup() {
+  if (!sub_) {
+    inbox_ = link_->NewInbox();
+    natsSubscription* sub = nullptr;
+    natsStatus s = natsConnection_SubscribeSync(&sub, link_->conn(), inbox_.c_str());
+    if (s != NATS_OK) {
+      SetError(NatsError(s, "subscribe to pull inbox").ToString());
+      return false;
+    }
+    sub_.reset(sub);
+    // A second guard on memory besides the single outstanding request.
+    natsSubscription_SetPendingLimits(
+        sub, opts_.pull_batch * 2 + 16,
+        static_cast<int>(std::min<int64_t>(
+            INT32_MAX,
+            int64_t{opts_.pull_batch} * 2 * static_cast<int64_t>(opts_.max_message_bytes))));
+  }
+  if (consumer_ready_) return true;
+  setup_epoch_ = link_->epoch();
+  auto js = link_->JetStream(peer_.js_domain);
+  absl::Status st =
+      js.ok() ? EnsureReaderConsumer(*js, peer_.name, opts_.region_name, opts_) : js.status();
+  if (!st.ok()) {
+    absl::MutexLock lock(&mu_);
+    status_.link_up = false;
+    status_.last_error = st.ToString();
+    return false;
+  }
+  consumer_ready_ = true;
+  return true;
+}
+
+void PeerReader::PullOnce() {
+  natsStatus s =
+      natsConnection_PublishRequest(link_->conn(), next_subject_.c_str(), inbox_.c_str(),
+                                    request_body_.data(), static_cast<int>(request_body_.size()));
+  if (s != NATS_OK) {
+    SetError(NatsError(s, "pull request").ToString());
+    WaitFor(opts_.retry_initial);
+    return;
+  }
+  absl::Time deadline = absl::Now() + opts_.pull_expires + absl::Seconds(1);
+  int received = 0;
+  while (received < opts_.pull_batch && !stop_.HasBeenNotified()) {
+    int64_t wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (wait_ms <= 0) break;  // the request is gone (e.g. lost in a disconnect)
+    natsMsg* raw = nullptr;
+    s = natsSubscription_NextMsg(&raw, sub_.get(), wait_ms);
+    if (s == NATS_TIMEOUT) break;
+    if (s == NATS_SLOW_CONSUMER) continue;  // dropped messages are redelivered after AckWait
+    if (s != NATS_OK) {
+      SetError(NatsError(s, "pull inbox").ToString());
+      sub_.reset();
+      return;
+    }
+    NatsMsgPtr msg(raw);
+    std::string code = HeaderValue(msg.get(), "Status");
+    if (!code.empty() && natsMsg_GetDataLength(msg.get()) == 0) {
+      if (code == "100") continue;  // idle heartbeat
+      if (code == "503") {
+        // No responders: the consumer or the peer's JetStream is unreachable (link cut, peer's
+        // domain down, consumer deleted). Set it up again after a pause.
+        consumer_ready_ = false;
+        {
+          absl::MutexLock lock(&mu_);
+          status_.link_up = false;
+          status_.last_error = "no responders for " + next_subject_;
+        }
+        WaitFor(NextBackoff(&setup_backoff_));
+        return;
+      }
+      // 404 no messages, 408 request expired, 409 request ended by the server.
+      last_response_ = absl::Now();
+      absl::MutexLock lock(&mu_);
+      status_.link_up = true;
+      return;
+    }
+    ++received;
+    last_response_ = absl::Now();
+    HandleMessage(msg.get());
+  }
+}
+
+void PeerReader::HandleMessage(natsMsg* msg) {
+  {
+    absl::MutexLock lock(&mu_);
+    status_.link_up = true;
+  }
+  absl::Time now = absl::Now();
+  if (now < hold_until_) {
+    // Held for clock skew: the rest of this request waits too, unapplied and unacked.
+    Nak(msg, hold_until_ - now);
+    return;
+  }
+  const char* data = natsMsg_GetData(msg);
+  size_t size = static_cast<size_t>(natsMsg_GetDataLength(msg));
+  BatchVerdict v = CheckBatch(data, size, check_ctx_);
+  if (v.reject) {
+    if (DeadLetter(msg, *v.reject, v.detail)) {
+      Ack(msg);
+    } else {
+      Nak(msg, opts_.retry_max);
+    }
+    return;
+  }
+  const proto::MutationBatch& batch = v.batch;
+  absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(batch);
+  if (r.ok()) {
+    Ack(msg);
+    gaps_.erase(batch.partition());
+    skew_backoff_ = opts_.retry_initial;
+    gap_backoff_ = opts_.retry_initial;
+    clock::Timestamp applied_hlc = store_->AppliedHlc(peer_.id);
+    absl::MutexLock lock(&mu_);
+    status_.applied_mutations += r->applied;
+    status_.conflicts += r->superseded;
+    status_.duplicates += r->duplicates;
+    status_.batches_applied++;
+    status_.last_applied_hlc = std::max(status_.last_applied_hlc, applied_hlc);
+    status_.clock_skew_hold = false;
+    return;
+  }
+  const absl::Status& st = r.status();
+  switch (st.code()) {
+    case absl::StatusCode::kFailedPrecondition: {
+      // A gap: an earlier batch of this partition has not been applied yet (reordered by a
+      // republish, or still being redelivered). Never skip it: let JetStream redeliver this one.
+      Nak(msg, NextBackoff(&gap_backoff_));
+      uint64_t watermark = store_->AppliedWatermark(peer_.id, batch.partition());
+      GapSince& g = gaps_[batch.partition()];
+      if (g.watermark != watermark || g.since == absl::InfiniteFuture()) {
+        g = GapSince{watermark, now};
+      }
+      bool stuck = now - g.since > opts_.resync_after;
+      bool newly_stuck;
+      {
+        absl::MutexLock lock(&mu_);
+        status_.gaps++;
+        status_.last_error = st.ToString();
+        newly_stuck = stuck && !status_.needs_resync;
+        if (stuck) status_.needs_resync = true;
+      }
+      if (newly_stuck) {
+        GT_LOG(ERROR) << "partition " << batch.partition() << " from " << peer_.name
+                      << " is stuck at sequence " << watermark << " for "
+                      << absl::FormatDuration(now - g.since) << ": batches start at "
+                      << batch.first_sequence()
+                      << " and the missing range never arrived. NEEDS RESYNC.";
+      }
+      return;
+    }
+    case absl::StatusCode::kUnavailable: {
+      clock::Timestamp max_hlc = 0;
+      for (const auto& m : batch.mutations())
+        max_hlc = std::max<clock::Timestamp>(max_hlc, m.hlc());
+      int64_t skew_ms = static_cast<int64_t>(clock::PhysicalMillis(max_hlc)) -
+                        static_cast<int64_t>(wall_->NowMillis());
+      absl::Duration hold = NextBackoff(&skew_backoff_);
+      hold_until_ = now + hold;
+      Nak(msg, hold);
+      bool first;
+      {
+        absl::MutexLock lock(&mu_);
+        first = !status_.clock_skew_hold;
+        status_.clock_skew_hold = true;
+        status_.clock_skew_ms = skew_ms;
+        status_.skew_holds++;
+        status_.last_error = st.ToString();
+      }
+      if (first) {
+        GT_LOG(WARNING) << "holding batches from " << peer_.name << ": its clock is " << skew_ms
+                        << " ms ahead, beyond the max offset (" << st.message() << ")";
+      }
+      return;
+    }
+    case absl::StatusCode::kInvalidArgument:
+      if (DeadLetter(msg, RejectReason::kInvalid, std::string(st.message()))) {
+        Ack(msg);
+      } else {
+        Nak(msg, opts_.retry_max);
+      }
+      return;
+    default:
+      GT_LOG(WARNING) << "applying a batch from " << peer_.name << " failed: " << st;
+      SetError(st.ToString());
+      hold_until_ = now + NextBackoff(&skew_backoff_);
+      Nak(msg, hold_until_ - now);
+      return;
+  }
+}
+
+bool PeerReader::DeadLetter(natsMsg* msg, RejectReason reason, const std::string& detail) {
+  const char* reason_name = RejectReasonName(reason);
+  uint64_t stream_seq = StreamSeqOf(natsMsg_GetReply(msg));
+  GT_LOG(WARNING) << "dead-lettering message " << stream_seq << " from " << OutboxStream(peer_.name)
+                  << ": " << reason_name << ": " << detail;
+  auto js = link_->JetStream(opts_.js_domain);
+  absl::Status st = js.status();
+  if (st.ok()) {
+    std::string subject = DeadLetterSubject(opts_.region_name, reason_name);
+    natsMsg* raw = nullptr;
+    natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg),
+                                  natsMsg_GetDataLength(msg));
+    NatsMsgPtr dl(raw);
+    std::string seq = absl::StrCat(stream_seq);
+    std::string stream = OutboxStream(peer_.name);
+    std::string short_detail = detail.substr(0, 512);
+    if (s == NATS_OK) s = natsMsgHeader_Set(dl.get(), "Gt-Reason", reason_name);
+    if (s == NATS_OK) s = natsMsgHeader_Set(dl.get(), "Gt-Stream", stream.c_str());
+    if (s == NATS_OK) s = natsMsgHeader_Set(dl.get(), "Gt-Stream-Seq", seq.c_str());
+    if (s == NATS_OK) s = natsMsgHeader_Set(dl.get(), "Gt-Detail", short_detail.c_str());
+    jsPubAck* pa = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    if (s == NATS_OK) s = js_PublishMsg(&pa, *js, dl.get(), nullptr, &jerr);
+    jsPubAck_Destroy(pa);
+    if (s != NATS_OK) st = NatsError(s, "publish to dead-letter stream", jerr);
+  }
+  absl::MutexLock lock(&mu_);
+  if (!st.ok()) {
+    status_.last_error = st.ToString();
+    return false;
+  }
+  status_.dead_letters[reason_name]++;
+  return true;
+}
+
+void PeerReader::Ack(natsMsg* msg) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply != nullptr) natsConnection_PublishString(link_->conn(), reply, "+ACK");
+}
+
+void PeerReader::Nak(natsMsg* msg, absl::Duration delay) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply == nullptr) return;
+  std::string body = absl::StrCat("-NAK {\"delay\":", absl::ToInt64Nanoseconds(delay), "}");
+  natsConnection_PublishString(link_->conn(), reply, body.c_str());
+}
+
+void PeerReader::RefreshStatus() {
+  last_refresh_ = absl::Now();
+  auto js = link_->JetStream(peer_.js_domain);
+  if (!js.ok()) return;
+  std::string stream = OutboxStream(peer_.name);
+  std::string durable = ConsumerName(opts_.region_name);
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  // Stream first, then consumer: the ack floor only grows, so comparing an older first sequence
+  // with a newer floor never reports a loss that did not happen.
+  jsStreamInfo* si = nullptr;
+  natsStatus s = js_GetStreamInfo(&si, *js, stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return;
+  uint64_t first_seq = si->State.FirstSeq;
+  jsStreamInfo_Destroy(si);
+  jsConsumerInfo* ci = nullptr;
+  s = js_GetConsumerInfo(&ci, *js, stream.c_str(), durable.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return;
+  uint64_t pending =
+      ci->NumPending + static_cast<uint64_t>(std::max<int64_t>(0, ci->NumAckPending));
+  uint64_t ack_floor = ci->AckFloor.Stream;
+  int64_t last_ack_ns = ci->AckFloor.Last;
+  uint64_t delivered = ci->Delivered.Stream;
+  jsConsumerInfo_Destroy(ci);
+  // Interest retention never deletes a message this consumer has not acked; only the age or
+  // size limit can. The ack floor alone is not proof: after a server crash the floor persisted
+  // on disk can lag deletions that did persist (and the server then reports no last-ack time).
+  // So a loss is reported only when the consumer never received anything, or its last ack is
+  // older than the outbox's max age. Losses to the size limit show up as stuck gaps instead.
+  int64_t now_ns = absl::ToUnixNanos(absl::Now());
+  bool inactive =
+      delivered == 0 ||
+      (last_ack_ns != 0 && now_ns - last_ack_ns > absl::ToInt64Nanoseconds(opts_.max_age));
+  bool lost = first_seq > ack_floor + 1 && inactive;
+  bool newly_lost;
+  {
+    absl::MutexLock lock(&mu_);
+    status_.pending_batches = pending;
+    newly_lost = lost && !status_.needs_resync;
+    if (lost) status_.needs_resync = true;
+  }
+  if (newly_lost) {
+    GT_LOG(ERROR) << "region " << opts_.region_name << " fell behind the retention of " << stream
+                  << ": first sequence " << first_seq << ", acknowledged up to " << ack_floor
+                  << "; mutations were dropped before they were applied here. NEEDS RESYNC.";
+  }
+}
+
+}  // namespace globaltable::replication

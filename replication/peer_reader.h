@@ -1,0 +1,99 @@
+// PeerReader: this region's reader of one peer's outbox. Pulls batches from the durable
+// consumer `to_<this region>` on the peer's stream, checks them, applies them to the Store and
+// acks each message only after the apply returned OK. See docs/architecture.md (Replication)
+// for the design and the table of outcomes.
+//
+// Memory: at most one pull request of opts.pull_batch messages (each at most
+// opts.max_message_bytes) is outstanding, so the reader holds a bounded amount whatever the
+// backlog; the backlog stays in the peer's outbox stream.
+//
+//   PeerReader reader(link, store, opts, peer, SystemClock::Default());
+//   reader.Start();
+//   PeerStatus s = reader.status();
+//   reader.Stop();
+//
+// Thread-safety: Start/Stop from one owner thread; status() from any thread. The reader runs
+// on its own thread; it holds no lock across NATS or store calls.
+#ifndef GLOBALTABLE_REPLICATION_PEER_READER_H_
+#define GLOBALTABLE_REPLICATION_PEER_READER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "clock/hlc.h"
+#include "replication/batch_check.h"
+#include "replication/nats_link.h"
+#include "replication/options.h"
+#include "replication/status.h"
+#include "storage/store.h"
+
+namespace globaltable::replication {
+
+class PeerReader {
+ public:
+  // `link`, `store` and `wall` must outlive the reader.
+  PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts, PeerRegion peer,
+             clock::PhysicalClock* wall);
+  ~PeerReader();
+  PeerReader(const PeerReader&) = delete;
+  PeerReader& operator=(const PeerReader&) = delete;
+
+  void Start();
+  void Stop();  // idempotent; returns after the thread has ended
+  PeerStatus status() const;
+
+ private:
+  void Run();
+  bool Setup();     // subscription and consumer; false: retry later
+  void PullOnce();  // one pull request until it ends
+  void HandleMessage(natsMsg* msg);
+  void RefreshStatus();
+  bool DeadLetter(natsMsg* msg, RejectReason reason, const std::string& detail);
+  void Ack(natsMsg* msg);
+  void Nak(natsMsg* msg, absl::Duration delay);
+  bool WaitFor(absl::Duration d);  // false when stopping
+  absl::Duration NextBackoff(absl::Duration* backoff);
+  void SetError(const std::string& error);
+
+  NatsLink* const link_;
+  storage::Store* const store_;
+  const ReplicationOptions opts_;
+  const PeerRegion peer_;
+  clock::PhysicalClock* const wall_;
+  BatchCheckContext check_ctx_;
+  std::string next_subject_;  // $JS[.domain].API.CONSUMER.MSG.NEXT.<stream>.<consumer>
+  std::string request_body_;
+
+  // Owned by the reader thread.
+  std::string inbox_;
+  NatsSubPtr sub_;
+  bool consumer_ready_ = false;
+  uint64_t setup_epoch_ = 0;
+  absl::Time hold_until_ = absl::InfinitePast();
+  absl::Duration skew_backoff_;
+  absl::Duration gap_backoff_;
+  absl::Duration setup_backoff_;
+  absl::Time last_refresh_ = absl::InfinitePast();
+  absl::Time last_response_ = absl::InfinitePast();
+  struct GapSince {
+    uint64_t watermark = 0;
+    absl::Time since = absl::InfiniteFuture();
+  };
+  std::map<uint32_t, GapSince> gaps_;  // partitions whose last batch was refused as a gap
+
+  absl::Notification stop_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  PeerStatus status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace globaltable::replication
+
+#endif  // GLOBALTABLE_REPLICATION_PEER_READER_H_

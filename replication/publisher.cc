@@ -1,0 +1,374 @@
+// Publisher implementation. Thread-safety: see publisher.h.
+#include "replication/publisher.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/log.h"
+#include "replication/jetstream_setup.h"
+#include "replication/names.h"
+
+namespace globaltable::replication {
+namespace {
+
+std::string SettingName(uint32_t partition) {
+  return absl::StrCat("replication.acked.", partition);
+}
+
+}  // namespace
+
+Publisher::Publisher(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
+                     clock::HybridClock* clock)
+    : link_(link),
+      store_(store),
+      opts_(opts),
+      clock_(clock),
+      num_partitions_(store->num_partitions()),
+      outbox_stream_(OutboxStream(opts.region_name)),
+      parts_(num_partitions_),
+      setup_backoff_(opts.retry_initial),
+      dirty_(num_partitions_, true),
+      acked_(num_partitions_, 0) {}
+
+Publisher::~Publisher() { Stop(); }
+
+void Publisher::Start() {
+  store_->SetCommitListener([this](uint32_t partition, uint64_t) { OnCommit(partition); });
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Publisher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+  }
+  store_->SetCommitListener(nullptr);
+  if (thread_.joinable()) thread_.join();
+  if (ack_sub_) {
+    // The ack callback may be running on nats.c's delivery thread: wait until it has returned
+    // for the last time before this object can go away.
+    natsSubscription_Unsubscribe(ack_sub_.get());
+    if (!ack_sub_done_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      GT_LOG(WARNING) << "publish ack subscription did not complete";
+    }
+    ack_sub_.reset();
+  }
+}
+
+void Publisher::OnAckSubDone(void* closure) noexcept {
+  static_cast<Publisher*>(closure)->ack_sub_done_.Notify();
+}
+
+PublisherStatus Publisher::status() const {
+  absl::MutexLock lock(&mu_);
+  PublisherStatus s = status_;
+  s.unpublished_mutations = 0;
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    uint64_t last = store_->LastSequence(p);
+    if (last > acked_[p]) s.unpublished_mutations += last - acked_[p];
+  }
+  return s;
+}
+
+uint64_t Publisher::AckedSequence(uint32_t partition) const {
+  absl::MutexLock lock(&mu_);
+  return partition < acked_.size() ? acked_[partition] : 0;
+}
+
+void Publisher::OnCommit(uint32_t partition) {
+  absl::MutexLock lock(&mu_);
+  if (partition < dirty_.size()) dirty_[partition] = true;
+  wake_ = true;
+}
+
+void Publisher::OnAck(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) noexcept {
+  auto* self = static_cast<Publisher*>(closure);
+  AckEvent ev{0, false, ""};
+  absl::string_view subject = natsMsg_GetSubject(msg);
+  size_t dot = subject.rfind('.');
+  bool parsed = dot != absl::string_view::npos && absl::SimpleAtoi(subject.substr(dot + 1), &ev.id);
+  absl::string_view body(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  const char* status = nullptr;
+  if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK && status != nullptr && body.empty()) {
+    ev.error = absl::StrCat("status ", status);  // 503: no stream listens (yet)
+  } else if (body.find("\"error\"") != absl::string_view::npos) {
+    ev.error = std::string(body.substr(0, 300));
+  } else {
+    ev.ok = body.find("\"seq\"") != absl::string_view::npos;
+    if (!ev.ok) ev.error = std::string(body.substr(0, 300));
+  }
+  natsMsg_Destroy(msg);
+  if (!parsed) return;
+  absl::MutexLock lock(&self->mu_);
+  self->acks_.push_back(std::move(ev));
+  self->wake_ = true;
+}
+
+bool Publisher::Setup() {
+  setup_epoch_ = link_->epoch();
+  auto js = link_->JetStream(opts_.js_domain);
+  absl::Status st = js.status();
+  if (st.ok()) st = EnsureOutbox(*js, opts_);
+  if (st.ok()) st = EnsureDeadLetter(*js, opts_.region_name);
+  if (st.ok() && !ack_sub_) {
+    ack_prefix_ = link_->NewInbox() + ".";
+    std::string wildcard = ack_prefix_ + "*";
+    natsSubscription* sub = nullptr;
+    natsStatus s =
+        natsConnection_Subscribe(&sub, link_->conn(), wildcard.c_str(), &Publisher::OnAck, this);
+    if (s == NATS_OK) {
+      ack_sub_.reset(sub);
+      natsSubscription_SetOnCompleteCB(sub, &Publisher::OnAckSubDone, this);
+      natsSubscription_SetPendingLimits(sub, -1, -1);  // bounded by the in-flight window
+    } else {
+      st = NatsError(s, "subscribe to publish acks");
+    }
+  }
+  if (st.ok() && !ready_) {
+    // First setup of this process: find where each partition resumes.
+    for (uint32_t p = 0; p < num_partitions_ && st.ok(); ++p) {
+      absl::StatusOr<uint64_t> in_stream = LastPublishedSequence(*js, opts_.region_name, p);
+      if (!in_stream.ok()) {
+        st = in_stream.status();
+        break;
+      }
+      uint64_t persisted = 0;
+      absl::StatusOr<std::optional<std::string>> setting = store_->GetSetting(SettingName(p));
+      if (setting.ok() && setting->has_value()) (void)absl::SimpleAtoi(**setting, &persisted);
+      uint64_t resume = std::max(*in_stream, persisted);
+      uint64_t last = store_->LastSequence(p);
+      if (resume > last) {
+        GT_LOG(WARNING) << "partition " << p << ": outbox has sequences up to " << resume
+                        << " but the change log ends at " << last << "; publishing from "
+                        << last + 1;
+        resume = last;
+      }
+      Partition& part = parts_[p];
+      part.next = resume + 1;
+      part.acked = resume;
+      part.persisted = persisted;
+      absl::MutexLock lock(&mu_);
+      acked_[p] = resume;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (!st.ok()) {
+    status_.last_error = st.ToString();
+    return false;
+  }
+  status_.ready = true;
+  return true;
+}
+
+void Publisher::Rewind(uint32_t p, const std::string& why) {
+  Partition& part = parts_[p];
+  for (const InFlight& f : part.inflight) {
+    id_partition_.erase(f.id);
+    --total_inflight_;
+  }
+  part.inflight.clear();
+  part.next = part.acked + 1;
+  part.dirty_since = absl::InfinitePast();
+  absl::MutexLock lock(&mu_);
+  status_.publish_failures++;
+  status_.last_error = why;
+}
+
+void Publisher::Run() {
+  absl::Time linger_until = absl::InfiniteFuture();
+  while (true) {
+    absl::Time now = absl::Now();
+    absl::Time deadline = std::min(linger_until, now + absl::Milliseconds(50));
+    std::vector<bool> dirty(num_partitions_, false);
+    std::vector<AckEvent> acks;
+    {
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || stop_; };
+      mu_.LockWhenWithDeadline(absl::Condition(&ready), deadline);
+      if (stop_) {
+        mu_.Unlock();
+        last_persist_ = absl::InfinitePast();  // a clean stop records its position exactly
+        Persist(absl::Now());
+        break;
+      }
+      wake_ = false;
+      dirty.swap(dirty_);
+      dirty_.assign(num_partitions_, false);
+      acks.swap(acks_);
+      mu_.Unlock();
+    }
+    now = absl::Now();
+    for (uint32_t p = 0; p < num_partitions_; ++p) {
+      if (dirty[p] && parts_[p].dirty_since == absl::InfiniteFuture()) parts_[p].dirty_since = now;
+    }
+    if (!link_->connected()) {
+      linger_until = absl::InfiniteFuture();
+      continue;  // wake again within 50 ms
+    }
+    if (!ready_ || link_->epoch() != setup_epoch_) {
+      // (Re)connected: in-flight publishes may have been lost with the old connection.
+      for (uint32_t p = 0; p < num_partitions_; ++p) {
+        if (!parts_[p].inflight.empty()) Rewind(p, "connection lost with publishes in flight");
+      }
+      if (!Setup()) {
+        mu_.Lock();
+        mu_.AwaitWithTimeout(absl::Condition(&stop_), setup_backoff_);
+        mu_.Unlock();
+        setup_backoff_ = std::min(setup_backoff_ * 2, opts_.retry_max);
+        continue;
+      }
+      ready_ = true;
+      setup_backoff_ = opts_.retry_initial;
+      for (Partition& part : parts_) part.dirty_since = std::min(part.dirty_since, now);
+    }
+    // Settle acknowledgements.
+    for (const AckEvent& ev : acks) {
+      auto it = id_partition_.find(ev.id);
+      if (it == id_partition_.end()) continue;  // from before a rewind
+      for (InFlight& f : parts_[it->second].inflight) {
+        if (f.id != ev.id) continue;
+        f.state = ev.ok ? InFlight::State::kAcked : InFlight::State::kFailed;
+        if (!ev.ok) {
+          GT_LOG(WARNING) << "publish of " << opts_.region_name << " partition " << it->second
+                          << " " << f.first << "-" << f.last << " failed: " << ev.error;
+        }
+      }
+    }
+    uint64_t batches = 0, mutations = 0;
+    for (uint32_t p = 0; p < num_partitions_; ++p) {
+      Partition& part = parts_[p];
+      bool failed = false;
+      while (!part.inflight.empty()) {
+        InFlight& f = part.inflight.front();
+        if (f.state == InFlight::State::kPending && now - f.sent > opts_.publish_timeout) {
+          f.state = InFlight::State::kFailed;
+        }
+        if (f.state == InFlight::State::kFailed) {
+          failed = true;
+          break;
+        }
+        if (f.state != InFlight::State::kAcked) break;
+        part.acked = f.last;
+        batches++;
+        mutations += f.last - f.first + 1;
+        id_partition_.erase(f.id);
+        --total_inflight_;
+        part.inflight.pop_front();
+      }
+      if (failed) Rewind(p, absl::StrCat("publish of partition ", p, " failed or timed out"));
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      status_.batches_published += batches;
+      status_.mutations_published += mutations;
+      for (uint32_t p = 0; p < num_partitions_; ++p) acked_[p] = parts_[p].acked;
+    }
+    linger_until = Send(now);
+    Persist(now);
+  }
+}
+
+absl::Time Publisher::Send(absl::Time now) {
+  absl::Time earliest = absl::InfiniteFuture();
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    Partition& part = parts_[p];
+    if (part.dirty_since == absl::InfiniteFuture()) continue;
+    uint64_t last = store_->LastSequence(p);
+    if (part.next > last) {
+      part.dirty_since = absl::InfiniteFuture();
+      continue;
+    }
+    uint64_t backlog = last - part.next + 1;
+    if (backlog < opts_.max_batch_records && now - part.dirty_since < opts_.linger) {
+      earliest = std::min(earliest, part.dirty_since + opts_.linger);
+      continue;
+    }
+    while (part.next <= last && total_inflight_ < opts_.max_inflight &&
+           static_cast<int>(part.inflight.size()) < opts_.max_inflight_per_partition) {
+      if (!PublishOne(p, last)) break;
+    }
+    if (part.next > last) part.dirty_since = absl::InfiniteFuture();
+    // else: the window is full; an ack wakes us and we continue.
+  }
+  return earliest;
+}
+
+bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
+  Partition& part = parts_[p];
+  absl::StatusOr<std::vector<proto::Mutation>> records =
+      store_->ReadChangeLog(p, part.next, opts_.max_batch_records, opts_.max_batch_bytes);
+  if (!records.ok() || records->empty()) {
+    absl::MutexLock lock(&mu_);
+    status_.last_error = records.ok()
+                             ? absl::StrCat("change log of partition ", p, " has no ", part.next)
+                             : records.status().ToString();
+    return false;
+  }
+  if ((*records)[0].sequence() != part.next) {
+    GT_LOG(ERROR) << "change log of partition " << p << " starts at " << (*records)[0].sequence()
+                  << ", expected " << part.next << ": peers will report a gap";
+  }
+  proto::MutationBatch batch;
+  batch.set_origin_region(opts_.region_id);
+  batch.set_origin_name(opts_.region_name);
+  batch.set_partition(p);
+  batch.set_first_sequence((*records)[0].sequence());
+  uint64_t last = batch.first_sequence() - 1;
+  for (proto::Mutation& m : *records) {
+    if (m.sequence() != last + 1) break;  // never publish a hole inside a batch
+    last = m.sequence();
+    *batch.add_mutations() = std::move(m);
+  }
+  batch.set_last_sequence(last);
+  if (clock_ != nullptr) batch.set_sent_hlc(clock_->Now());
+  std::string body;
+  batch.SerializeToString(&body);
+
+  uint64_t id = next_id_++;
+  std::string subject = OutboxSubject(opts_.region_name, p);
+  std::string reply = absl::StrCat(ack_prefix_, id);
+  std::string msg_id = BatchMsgId(opts_.region_id, p, batch.first_sequence(), last);
+  std::string first_s = absl::StrCat(batch.first_sequence());
+  std::string last_s = absl::StrCat(last);
+  natsMsg* raw = nullptr;
+  natsStatus s = natsMsg_Create(&raw, subject.c_str(), reply.c_str(), body.data(),
+                                static_cast<int>(body.size()));
+  NatsMsgPtr msg(raw);
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", msg_id.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Gt-First-Seq", first_s.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Gt-Last-Seq", last_s.c_str());
+  if (s == NATS_OK) s = natsConnection_PublishMsg(link_->conn(), msg.get());
+  if (s != NATS_OK) {
+    absl::MutexLock lock(&mu_);
+    status_.last_error = NatsError(s, "publish").ToString();
+    return false;
+  }
+  part.inflight.push_back(
+      InFlight{id, batch.first_sequence(), last, absl::Now(), InFlight::State::kPending});
+  id_partition_[id] = p;
+  ++total_inflight_;
+  part.next = last + 1;
+  (void)last_committed;
+  return true;
+}
+
+void Publisher::Persist(absl::Time now) {
+  if (now - last_persist_ < opts_.watermark_persist_interval) return;
+  last_persist_ = now;
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    Partition& part = parts_[p];
+    if (part.acked == part.persisted) continue;
+    absl::Status st = store_->PutSetting(SettingName(p), absl::StrCat(part.acked));
+    if (!st.ok()) {
+      absl::MutexLock lock(&mu_);
+      status_.last_error = st.ToString();
+      return;
+    }
+    part.persisted = part.acked;
+  }
+}
+
+}  // namespace globaltable::replication

@@ -1,0 +1,123 @@
+// Publisher: tails this region's change log and publishes it to the region's outbox stream as
+// MutationBatch messages, one partition per message, with JetStream acknowledgements tracked
+// here. See docs/architecture.md (Replication).
+//
+// - Woken by Store::SetCommitListener (the listener only marks the partition and signals).
+// - Batches close at max_batch_records / max_batch_bytes, after `linger` since the first
+//   unsent commit of the partition.
+// - At most max_inflight unacknowledged publishes (max_inflight_per_partition per partition);
+//   a publish that fails or is not acknowledged within publish_timeout rewinds its partition to
+//   the last contiguously acknowledged sequence, and the data is read again from the change log.
+// - On start, each partition resumes after max(last batch in the stream for its subject,
+//   persisted acknowledgement watermark "replication.acked.<partition>").
+// Nothing is queued in memory beyond the in-flight window: the backlog is the change log.
+//
+//   Publisher pub(link, store, opts, &hlc);
+//   pub.Start();   // sets the store's commit listener
+//   ...
+//   pub.Stop();
+//
+// Thread-safety: Start/Stop from the owner; status() and AckedSequence() from any thread. The
+// publishing runs on one thread; no lock is held across NATS or store calls.
+#ifndef GLOBALTABLE_REPLICATION_PUBLISHER_H_
+#define GLOBALTABLE_REPLICATION_PUBLISHER_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "clock/hlc.h"
+#include "replication/nats_link.h"
+#include "replication/options.h"
+#include "replication/status.h"
+#include "storage/store.h"
+
+namespace globaltable::replication {
+
+class Publisher {
+ public:
+  // `link` and `store` must outlive the publisher; `clock` (may be null) stamps sent_hlc.
+  Publisher(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
+            clock::HybridClock* clock);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  void Start();
+  void Stop();  // idempotent; clears the store's commit listener
+  PublisherStatus status() const;
+  // Last sequence of `partition` that JetStream acknowledged contiguously.
+  uint64_t AckedSequence(uint32_t partition) const;
+
+ private:
+  struct InFlight {
+    uint64_t id;
+    uint64_t first;
+    uint64_t last;
+    absl::Time sent;
+    enum class State { kPending, kAcked, kFailed } state;
+  };
+  struct Partition {
+    uint64_t next = 1;   // next sequence to publish
+    uint64_t acked = 0;  // contiguously acknowledged
+    uint64_t persisted = 0;
+    absl::Time dirty_since = absl::InfiniteFuture();
+    std::deque<InFlight> inflight;
+  };
+  struct AckEvent {
+    uint64_t id;
+    bool ok;
+    std::string error;
+  };
+
+  static void OnAck(natsConnection* nc, natsSubscription* sub, natsMsg* msg,
+                    void* closure) noexcept;
+  static void OnAckSubDone(void* closure) noexcept;
+  void OnCommit(uint32_t partition);
+  void Run();
+  bool Setup();
+  void Rewind(uint32_t p, const std::string& why);
+  // Publishes what is ready; returns the earliest time a lingering partition becomes ready.
+  absl::Time Send(absl::Time now);
+  bool PublishOne(uint32_t p, uint64_t last_committed);
+  void Persist(absl::Time now);
+
+  NatsLink* const link_;
+  storage::Store* const store_;
+  const ReplicationOptions opts_;
+  clock::HybridClock* const clock_;
+  const uint32_t num_partitions_;
+  std::string ack_prefix_;
+  std::string outbox_stream_;
+
+  // Owned by the publishing thread.
+  std::vector<Partition> parts_;
+  absl::flat_hash_map<uint64_t, uint32_t> id_partition_;
+  int total_inflight_ = 0;
+  uint64_t next_id_ = 1;
+  bool ready_ = false;
+  uint64_t setup_epoch_ = 0;
+  absl::Duration setup_backoff_;
+  absl::Time last_persist_ = absl::InfinitePast();
+  NatsSubPtr ack_sub_;
+  absl::Notification ack_sub_done_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<bool> dirty_ ABSL_GUARDED_BY(mu_);
+  std::vector<AckEvent> acks_ ABSL_GUARDED_BY(mu_);
+  PublisherStatus status_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> acked_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace globaltable::replication
+
+#endif  // GLOBALTABLE_REPLICATION_PUBLISHER_H_

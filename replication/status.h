@@ -1,0 +1,75 @@
+// Replication status: what GET /v1/replication on the admin listener returns.
+//
+//   ReplicationStatus s = replicator->Status();
+//   std::string body = StatusToJson(s);
+//
+// Thread-safety: plain value types and a pure function.
+#ifndef GLOBALTABLE_REPLICATION_STATUS_H_
+#define GLOBALTABLE_REPLICATION_STATUS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "clock/hlc.h"
+#include "clock/version.h"
+
+namespace globaltable::replication {
+
+// Why a batch was set aside instead of applied (the dead-letter reasons).
+enum class RejectReason {
+  kUndecodable,    // not a MutationBatch
+  kOversized,      // larger than max_message_bytes
+  kUnknownRegion,  // origin is not a region of the deployment
+  kFromSelf,       // claims to come from this region
+  kWrongStream,    // origin differs from the owner of the stream it arrived on
+  kInvalid,        // the store refused it as malformed (kInvalidArgument)
+};
+const char* RejectReasonName(RejectReason r);  // "undecodable", "oversized", ...
+
+// This region reading one peer's outbox.
+struct PeerStatus {
+  std::string region;
+  clock::RegionId region_id = 0;
+  bool link_up = false;  // the peer's JetStream answered within the last few seconds
+  clock::Timestamp last_applied_hlc = 0;
+  double lag_seconds = 0;          // now - physical(last applied HLC) while behind, else 0
+  uint64_t pending_batches = 0;    // the consumer's unread + unacknowledged messages
+  uint64_t applied_mutations = 0;  // became the stored version
+  uint64_t conflicts = 0;          // older than the stored version (LWW losers)
+  uint64_t duplicates = 0;
+  uint64_t batches_applied = 0;
+  uint64_t gaps = 0;             // batches refused for a sequence gap (redelivered later)
+  bool clock_skew_hold = false;  // batches held: HLC beyond the max clock offset
+  int64_t clock_skew_ms = 0;     // how far ahead the peer's last held batch was
+  uint64_t skew_holds = 0;
+  bool needs_resync = false;  // the outbox dropped data this region never applied
+  std::map<std::string, uint64_t> dead_letters;  // by reason name
+  std::string last_error;
+};
+
+// This region's publisher.
+struct PublisherStatus {
+  bool ready = false;  // streams set up, resume points read
+  uint64_t batches_published = 0;
+  uint64_t mutations_published = 0;
+  uint64_t publish_failures = 0;       // errors and timeouts; each rewinds its partition
+  uint64_t unpublished_mutations = 0;  // committed locally, not yet acknowledged by JetStream
+  std::string last_error;
+};
+
+struct ReplicationStatus {
+  std::string region;
+  clock::RegionId region_id = 0;
+  bool nats_connected = false;
+  PublisherStatus publisher;
+  std::vector<PeerStatus> peers;
+};
+
+// {"region":...,"nats_connected":...,"publisher":{...},"peers":[{...}]}
+std::string StatusToJson(const ReplicationStatus& status);
+
+}  // namespace globaltable::replication
+
+#endif  // GLOBALTABLE_REPLICATION_STATUS_H_

@@ -1,0 +1,46 @@
+// Tests for the replication status JSON.
+#include "replication/status.h"
+
+#include <gtest/gtest.h>
+
+namespace globaltable::replication {
+namespace {
+
+TEST(StatusJsonTest, RendersPeersAndEscapes) {
+  ReplicationStatus s;
+  s.region = "us-east-1";
+  s.region_id = 1;
+  s.nats_connected = true;
+  s.publisher.ready = true;
+  s.publisher.mutations_published = 42;
+  PeerStatus p;
+  p.region = "eu-west-1";
+  p.region_id = 2;
+  p.link_up = true;
+  p.lag_seconds = 1.25;
+  p.applied_mutations = 7;
+  p.needs_resync = true;
+  p.dead_letters["undecodable"] = 3;
+  p.last_error = "bad \"quote\"\n";
+  s.peers.push_back(p);
+  std::string json = StatusToJson(s);
+  EXPECT_NE(json.find("\"region\":\"us-east-1\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"mutations_published\":42"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"lag_seconds\":1.250"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"needs_resync\":true"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"dead_letters\":{\"undecodable\":3}"), std::string::npos) << json;
+  EXPECT_NE(json.find("bad \\\"quote\\\"\\n"), std::string::npos) << json;
+  EXPECT_EQ(json.back(), '}');
+}
+
+TEST(StatusJsonTest, ReasonNamesAreStable) {
+  EXPECT_STREQ(RejectReasonName(RejectReason::kUndecodable), "undecodable");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kOversized), "oversized");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kUnknownRegion), "unknown_region");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kFromSelf), "from_self");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kWrongStream), "wrong_stream");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kInvalid), "invalid");
+}
+
+}  // namespace
+}  // namespace globaltable::replication
