@@ -216,10 +216,10 @@ absl::StatusOr<ApplyResult> StoreImpl::ApplyBatch(const proto::MutationBatch& ba
   }
   std::sort(stripes.begin(), stripes.end());
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (size_t s : stripes) stripes_[s].Lock();
+  for (size_t s : stripes) stripes_[s].lock();
   absl::Status status = ResolveApply(&request);
   if (status.ok()) status = queue_.Submit(&request);
-  for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].Unlock();
+  for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].unlock();
   RETURN_IF_ERROR(status);
   return request.result;
 }
@@ -326,8 +326,31 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
 absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
   using Op = RemoteApply::Op;
   ApplyResult& result = request->result;
-  // Versions as this batch leaves them, for keys it writes more than once.
+  // Versions as this batch leaves them, starting from what is stored: one MultiGet for all
+  // keys (a table installed by this batch has no items to read).
   absl::flat_hash_map<std::string, std::optional<proto::StoredItem>> current;
+  std::vector<rocksdb::Slice> keys;
+  for (const Op& op : request->ops_) {
+    if (op.kind == Op::Kind::kItem && (!request->exclusive() || catalog_.IsLive(op.table_id)) &&
+        current.try_emplace(op.key).second) {
+      keys.emplace_back(op.key);
+    }
+  }
+  if (!keys.empty()) {
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), items_cf_, keys.size(), keys.data(), values.data(),
+                  statuses.data());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      RETURN_IF_ERROR(FromRocks(statuses[i], "reading items"));
+      proto::StoredItem stored;
+      if (!stored.ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
+        return absl::DataLossError("bad stored item");
+      }
+      current[View(keys[i])] = std::move(stored);
+    }
+  }
   std::vector<Op> kept;
   kept.reserve(request->ops_.size());
   for (Op& op : request->ops_) {
@@ -336,15 +359,7 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       continue;
     }
     const proto::Mutation& m = *op.mutation;
-    auto it = current.find(op.key);
-    if (it == current.end()) {
-      // A table installed by this batch has no items yet.
-      std::optional<proto::StoredItem> stored;
-      if (!request->exclusive() || catalog_.IsLive(op.table_id)) {
-        ASSIGN_OR_RETURN(stored, ReadStored(op.key));
-      }
-      it = current.emplace(op.key, std::move(stored)).first;
-    }
+    auto it = current.try_emplace(op.key).first;
     std::optional<proto::StoredItem>& stored = it->second;
     const clock::Version incoming{m.hlc(), m.origin_region()};
     if (stored.has_value()) {

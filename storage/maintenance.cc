@@ -172,7 +172,7 @@ absl::StatusOr<uint64_t> StoreImpl::PurgeTombstones(clock::Timestamp safe_hlc) {
       for (const std::string& k : candidates) stripes.push_back(StripeIndex(k));
       std::sort(stripes.begin(), stripes.end());
       stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-      for (size_t s : stripes) stripes_[s].Lock();
+      for (size_t s : stripes) stripes_[s].lock();
       rocksdb::WriteBatch batch;
       absl::Status status;
       for (const std::string& k : candidates) {
@@ -186,7 +186,7 @@ absl::StatusOr<uint64_t> StoreImpl::PurgeTombstones(clock::Timestamp safe_hlc) {
       if (status.ok() && batch.Count() > 0) {
         status = FromRocks(db_->Write(write_options_, &batch), "purging tombstones");
       }
-      for (auto s = stripes.rbegin(); s != stripes.rend(); ++s) stripes_[*s].Unlock();
+      for (auto s = stripes.rbegin(); s != stripes.rend(); ++s) stripes_[*s].unlock();
       RETURN_IF_ERROR(status);
       StatsDelta delta;
       delta.tombstones = -static_cast<int64_t>(batch.Count());

@@ -57,9 +57,10 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     if (tombstone_) {
       stored.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
     } else {
-      *stored.mutable_item() = item_;
+      stored.mutable_item()->Swap(&item_);  // lent to the stored version, then to the record
     }
     ctx->batch.Put(store->items_cf_, item_key_, stored.SerializeAsString());
+    if (!tombstone_) stored.mutable_item()->Swap(&item_);
 
     proto::Mutation m;
     m.set_kind(tombstone_ ? proto::Mutation::DELETE : proto::Mutation::PUT);
@@ -67,7 +68,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_table_created_hlc(table_.incarnation.hlc);
     m.set_table_created_region(table_.incarnation.region);
     m.set_partition_key(partition_key_);
-    *m.mutable_item() = item_;
+    m.mutable_item()->Swap(&item_);  // not needed after Build
     m.set_hlc(version_.hlc);
     m.set_origin_region(version_.region);
     m.set_sequence(sequence_);
@@ -88,7 +89,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
   const std::string item_key_;
   const uint32_t partition_;
   const std::string partition_key_;
-  const proto::Item item_;
+  proto::Item item_;
   const bool tombstone_;
   const StatsDelta delta_;
   clock::Version version_;
@@ -162,7 +163,7 @@ StoreImpl::StoreImpl(const StoreOptions& options, clock::HybridClock* clock)
       num_partitions_(options.num_partitions),
       clock_(clock),
       queue_([this](absl::Span<WriterQueue::Request* const> group) { return CommitGroup(group); }),
-      stripes_(new absl::Mutex[kStripes]),
+      stripes_(new std::mutex[kStripes]),
       last_sequence_(new std::atomic<uint64_t>[options.num_partitions]),
       conflicts_(options.conflict_log_capacity) {
   for (uint32_t p = 0; p < num_partitions_; ++p) last_sequence_[p].store(0);
@@ -413,7 +414,7 @@ size_t StoreImpl::StripeIndex(absl::string_view item_key) const {
   return layout::Hash64(item_key, 0x5eed) % kStripes;
 }
 
-absl::Mutex& StoreImpl::StripeFor(absl::string_view item_key) const {
+std::mutex& StoreImpl::StripeFor(absl::string_view item_key) const {
   return stripes_[StripeIndex(item_key)];
 }
 
@@ -570,7 +571,7 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
   result.partition = PartitionOf(schema.name(), *pk, num_partitions_);
   const std::string item_key = layout::ItemKey(live->table_id, suffix);
 
-  absl::MutexLock stripe(&StripeFor(item_key));
+  std::lock_guard<std::mutex> stripe(StripeFor(item_key));
   ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(item_key));
   const bool was_live = current.has_value() && !current->tombstone();
   absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,7 +122,7 @@ class StoreImpl final : public Store {
   absl::Status Recover();
   absl::Status CommitGroup(absl::Span<WriterQueue::Request* const> group);
 
-  absl::Mutex& StripeFor(absl::string_view item_key) const;
+  std::mutex& StripeFor(absl::string_view item_key) const;
   // The stored version at `item_key` (items CF); nullopt when absent.
   absl::StatusOr<std::optional<proto::StoredItem>> ReadStored(absl::string_view item_key) const;
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,
@@ -146,8 +147,11 @@ class StoreImpl final : public Store {
   rocksdb::WriteOptions write_options_;
 
   WriterQueue queue_;
+  // Key lock stripes. std::mutex, not absl::Mutex: an apply holds up to one stripe per
+  // mutation at once, and absl's deadlock detector does graph work for every lock held.
+  // The order rule (increasing index) is what prevents deadlock here.
   static constexpr size_t kStripes = 1024;
-  std::unique_ptr<absl::Mutex[]> stripes_;
+  std::unique_ptr<std::mutex[]> stripes_;
 
   Catalog catalog_;
   absl::Mutex table_mu_ ABSL_ACQUIRED_BEFORE(stats_mu_);
