@@ -2,7 +2,7 @@
 // same items, so the ratios hold on a noisy shared machine. Method and results:
 // docs/benchmarks.md ("Storage").
 //
-//   storage_bench [--runs=5] [--items=200000] [--dir=$TMPDIR]
+//   storage_bench [--runs=5] [--items=200000] [--dir=$TMPDIR] [--sync]
 //
 // Each run uses fresh directories (removed afterwards) and measures, in order:
 //   raw_batch      RocksDB WriteBatch of 100 puts, WAL on, no fsync (the items' exact bytes)
@@ -13,6 +13,7 @@
 //   point_get      Store::GetItem of random existing items
 //   scan           Store::Scan of the whole table (items visited per second)
 // and prints the median, min and max of each over the runs, and the two target ratios.
+// --sync turns on fsync per write (raw) and per commit group (store) everywhere.
 //
 // Thread-safety: a single-threaded tool (the 4-thread figure starts its own threads).
 #include <algorithm>
@@ -27,9 +28,9 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/key_codec.h"
@@ -38,6 +39,8 @@
 
 namespace globaltable::storage {
 namespace {
+
+bool sync_writes = false;
 
 using Clock = std::chrono::steady_clock;
 
@@ -100,6 +103,7 @@ StoreOptions Options(const std::string& dir, clock::RegionId region) {
   StoreOptions o;
   o.dir = dir;
   o.region_id = region;
+  o.sync = sync_writes;
   return o;  // defaults otherwise: what the daemon runs with
 }
 
@@ -131,6 +135,7 @@ std::map<std::string, double> RawFigures(const std::string& dir, uint64_t items,
   };
   std::map<std::string, double> out;
   rocksdb::WriteOptions wo;
+  wo.sync = sync_writes;
   std::string key, value;
   Clock::time_point start = Clock::now();
   for (uint64_t i = 0; i < items; i += 100) {
@@ -274,11 +279,15 @@ int Main(int argc, char** argv) {
     if (absl::ConsumePrefix(&arg, "--items=") && absl::SimpleAtoi(arg, &items) && items >= 1000) {
       continue;
     }
+    if (arg == "--sync") {
+      sync_writes = true;
+      continue;
+    }
     if (absl::ConsumePrefix(&arg, "--dir=") && !arg.empty()) {
       base = std::string(arg);
       continue;
     }
-    Die(absl::StrCat("bad argument ", argv[i], " (--runs=N --items=N>=1000 --dir=PATH)"));
+    Die(absl::StrCat("bad argument ", argv[i], " (--runs=N --items=N>=1000 --dir=PATH --sync)"));
   }
   const uint64_t singles = items / 4;
   std::map<std::string, std::vector<double>> figures;
@@ -294,8 +303,9 @@ int Main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
-  std::printf("storage_bench: %d runs, %llu items (%llu for single-item figures), ops/s\n", runs,
-              static_cast<unsigned long long>(items), static_cast<unsigned long long>(singles));
+  std::printf("storage_bench: %d runs, %llu items (%llu for single-item figures), %s, ops/s\n",
+              runs, static_cast<unsigned long long>(items),
+              static_cast<unsigned long long>(singles), sync_writes ? "fsync" : "no fsync");
   std::printf("%-16s %12s %12s %12s\n", "figure", "median", "min", "max");
   for (const char* name : {"raw_batch", "raw_single", "local_write", "local_write_4t",
                            "remote_apply", "point_get", "scan"}) {

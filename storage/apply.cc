@@ -221,6 +221,15 @@ absl::StatusOr<ApplyResult> StoreImpl::ApplyBatch(const proto::MutationBatch& ba
   if (status.ok()) status = queue_.Submit(&request);
   for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) stripes_[*it].unlock();
   RETURN_IF_ERROR(status);
+  if (has_table_ops) {
+    // Installed tables took ids from the counter (persisted in the same commit).
+    table_mu_.AssertHeld();
+    for (const RemoteApply::Op& op : request.ops_) {
+      if (op.kind == RemoteApply::Op::Kind::kInstallTable) {
+        next_table_id_ = std::max(next_table_id_, op.entry.table_id + 1);
+      }
+    }
+  }
   return request.result;
 }
 
@@ -250,9 +259,9 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
       if (decision == TableDecision::kStale) {
         // Table records are written into every partition: the copies after the first are
         // duplicates, not conflict losers.
-        const bool duplicate = stored->version == v ||
-                               (m.kind() == proto::Mutation::CREATE_TABLE && !stored->deleted &&
-                                stored->incarnation == v);
+        const bool duplicate =
+            stored->version == v || (m.kind() == proto::Mutation::CREATE_TABLE &&
+                                     !stored->deleted && stored->incarnation == v);
         ++(duplicate ? result.duplicates : result.superseded);
         continue;
       }

@@ -381,6 +381,29 @@ TEST_F(ApplyTest, TablesReplicateAndIncarnationsGateItems) {
   EXPECT_FALSE(dst_->store->GetItem("t", Key("x", 2))->has_value());
 }
 
+TEST_F(ApplyTest, TablesCreatedByApplyAndLocallyGetDistinctIds) {
+  for (const auto& b : AllBatches(*src_->store, 2, 100))
+    ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+  ASSERT_TRUE(Put(src_->store.get(), "a", 1, "remote").ok());
+  for (uint32_t p = 0; p < 4; ++p) {
+    for (const auto& b : Batches(*src_->store, 2, p, 100, 2)) {
+      ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+    }
+  }
+  // A table created here after the remote one must not share its items.
+  ASSERT_TRUE(dst_->store->CreateTable(MakeSchema("u", proto::S, proto::N)).ok());
+  EXPECT_EQ(dst_->store->GetTableStats("u")->live_items, 0u);
+  EXPECT_FALSE(dst_->store->GetItem("u", Key("a", 1))->has_value());
+  absl::StatusOr<WriteResult> w =
+      dst_->store->Write("u", Key("b", 1), [](const proto::Item*) -> absl::StatusOr<WriteDecision> {
+        return WriteDecision::Put(Key("b", 1));
+      });
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(DigestOf(*dst_->store), DigestOf(*src_->store));
+  EXPECT_EQ(dst_->store->GetTableStats("t")->live_items, 1u);
+  EXPECT_EQ(dst_->store->GetTableStats("u")->live_items, 1u);
+}
+
 TEST_F(ApplyTest, LocalDeleteTableMakesRemoteItemsStale) {
   for (const auto& b : AllBatches(*src_->store, 2, 1)) {
     if (b.mutations(0).kind() == proto::Mutation::CREATE_TABLE) {
