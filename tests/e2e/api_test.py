@@ -662,6 +662,35 @@ class CliTest(ApiTestCase):
         self.assertRegex(digest["digest"], "^[0-9a-f]+$")
 
 
+class ConfigFileTest(unittest.TestCase):
+    def check(self, text):
+        path = os.path.join(DAEMON.data_dir, "deploy.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return subprocess.run([BINARY, "--check-config", path], capture_output=True, text=True,
+                              timeout=30)
+
+    def test_check_config(self):
+        good = ("nats:\n  topology: single\n  urls: [nats://127.0.0.1:4222]\nregions:\n"
+                "  - name: us-east-1\n    id: 1\n    api: 127.0.0.1:8001\n"
+                "    admin: 127.0.0.1:9001\n    data_dir: /tmp/a\n"
+                "  - name: eu-west-1\n    id: 2\n    api: 127.0.0.1:8002\n"
+                "    admin: 127.0.0.1:9002\n    data_dir: /tmp/b\n")
+        r = self.check(good)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok (2 regions: us-east-1, eu-west-1)", r.stdout)
+        r = self.check(good.replace("id: 2", "id: 1"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("deploy.yaml:10: region 'eu-west-1': duplicate id 1 (also at line 5)",
+                      r.stderr)
+        r = self.check(good + "  - name: ap-south-1\n    id: 3\n    colour: blue\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("deploy.yaml:17: region 'ap-south-1': unknown key 'colour'", r.stderr)
+        r = subprocess.run([BINARY, "--bogus"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown flag '--bogus'", r.stderr)
+
+
 class WriteModeTest(ApiTestCase):
     def test_read_only_region_rejects_writes_and_serves_reads(self):
         t = self.new_table()

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Compares globaltabled's DynamoDB API with dynalite on this machine, with the same client
+# (build/bin/api_bench) and the same workload, in one run.
+#
+# For each of RUNS rounds (servers alternate inside a round, so load from other processes hits
+# both alike): PutItem, GetItem and Query at full speed with CONNS keep-alive connections, then
+# PutItem and GetItem open-loop at half of globaltabled's measured maximum. Prints the median
+# of every figure and the ratios the issue sets as targets.
+#
+# Usage: bench/run_api_bench.sh            (env: RUNS=3 DURATION=5 CONNS=16 KEYS=10000 ITEM=200)
+# dynalite is installed with npm under build/dynalite the first time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${RUNS:-3}"
+DURATION="${DURATION:-5}"
+CONNS="${CONNS:-16}"
+KEYS="${KEYS:-10000}"
+ITEM="${ITEM:-200}"
+BUILD="${GT_BUILD_DIR:-build}"
+
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGT_BUILD_BENCH=ON >/dev/null
+cmake --build "$BUILD" -j2 --target globaltabled api_bench >/dev/null
+if [[ ! -x "$BUILD/dynalite/node_modules/.bin/dynalite" ]]; then
+  mkdir -p "$BUILD/dynalite"
+  (cd "$BUILD/dynalite" && npm install --no-audit --no-fund --silent dynalite@4.0.0)
+fi
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 200); do
+    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on port $1" >&2; return 1
+}
+
+WORK="$(mktemp -d)"
+GT_PID=""
+DY_PID=""
+cleanup() {
+  [[ -n "$GT_PID" ]] && kill "$GT_PID" 2>/dev/null && wait "$GT_PID" 2>/dev/null || true
+  [[ -n "$DY_PID" ]] && kill "$DY_PID" 2>/dev/null && wait "$DY_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+GT_PORT="$(free_port)"
+"$BUILD/bin/globaltabled" --data-dir "$WORK/gt" --api-listen "127.0.0.1:$GT_PORT" \
+  --admin-listen "127.0.0.1:$(free_port)" >"$WORK/gt.log" 2>&1 &
+GT_PID=$!
+DY_PORT="$(free_port)"
+node "$BUILD/dynalite/node_modules/dynalite/cli.js" --port "$DY_PORT" --createTableMs 0 \
+  --deleteTableMs 0 --updateTableMs 0 >"$WORK/dy.log" 2>&1 &
+DY_PID=$!
+wait_port "$GT_PORT"
+wait_port "$DY_PORT"
+
+RESULTS="$WORK/results.txt"
+bench() {  # server port args...
+  local server=$1 port=$2; shift 2
+  echo "server=$server $("$BUILD/bin/api_bench" --endpoint "127.0.0.1:$port" --keys "$KEYS" \
+    --item-bytes "$ITEM" --connections "$CONNS" --duration "$DURATION" "$@")" | tee -a "$RESULTS"
+}
+
+for server in globaltabled dynalite; do
+  port=$GT_PORT; [[ $server == dynalite ]] && port=$DY_PORT
+  "$BUILD/bin/api_bench" --endpoint "127.0.0.1:$port" --keys "$KEYS" --item-bytes "$ITEM" \
+    --setup --op put --duration 0.2 >/dev/null
+done
+
+for run in $(seq "$RUNS"); do
+  echo "== round $run of $RUNS"
+  for op in put get query; do
+    bench globaltabled "$GT_PORT" --op "$op"
+    bench dynalite "$DY_PORT" --op "$op"
+  done
+  for op in put get; do
+    max=$(grep "server=globaltabled op=$( [[ $op == put ]] && echo PutItem || echo GetItem) .*rate=max" \
+      "$RESULTS" | tail -1 | sed 's/.*throughput=\([0-9]*\).*/\1/')
+    bench globaltabled "$GT_PORT" --op "$op" --rate $((max / 2))
+  done
+done
+
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/python3 - "$RESULTS" <<'EOF'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = dict(re.findall(r"(\w+)=(\S+)", line))
+    key = (f["server"], f["op"], "max" if f["rate"] == "max" else "half")
+    rows.setdefault(key, []).append(f)
+def med(key, field):
+    vals = [float(r[field]) for r in rows.get(key, [])]
+    return statistics.median(vals) if vals else float("nan")
+print(f"{'server':<13}{'op':<9}{'load':<6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+for key in sorted(rows):
+    print(f"{key[0]:<13}{key[1]:<9}{key[2]:<6}{med(key,'throughput'):>9.0f}"
+          f"{med(key,'p50_ms'):>9.2f}{med(key,'p99_ms'):>9.2f}{med(key,'max_ms'):>9.1f}")
+print()
+for op in ("PutItem", "GetItem", "Query"):
+    ratio = med(("globaltabled", op, "max"), "throughput") / med(("dynalite", op, "max"), "throughput")
+    print(f"{op}: throughput ratio globaltabled/dynalite = {ratio:.1f}x (target >= 10x for Put/Get)")
+for op in ("PutItem", "GetItem"):
+    ours = med(("globaltabled", op, "half"), "p99_ms")
+    theirs = med(("dynalite", op, "max"), "p99_ms")
+    print(f"{op}: p99 at half our max = {ours:.2f} ms; dynalite p99 at the same connection count"
+          f" = {theirs:.2f} ms; ratio {ours / theirs:.2f} (target <= 0.5)")
+EOF
