@@ -44,9 +44,11 @@ void FinishWrite(const std::string& table, CapacityMode capacity, ReturnValues r
                  const storage::WriteResult& result, const expr::Update* update, JsonWriter* out) {
   out->StartObject();
   WriteReturnValues(rv, result.old_item, result.new_item, update, out);
-  WriteConsumedCapacity(capacity, table,
-                        WriteUnits(std::max(SizeOf(result.old_item), SizeOf(result.new_item))),
-                        /*is_write=*/true, out);
+  if (capacity != CapacityMode::kNone) {
+    WriteConsumedCapacity(capacity, table,
+                          WriteUnits(std::max(SizeOf(result.old_item), SizeOf(result.new_item))),
+                          /*is_write=*/true, out);
+  }
   out->EndObject();
 }
 
@@ -92,8 +94,10 @@ absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, Json
     out->Key("Item");
     EncodeItem(projection.all() ? *item : projection.Apply(*item), out);
   }
-  WriteConsumedCapacity(capacity, schema.name(), ReadUnits(SizeOf(item), consistent),
-                        /*is_write=*/false, out);
+  if (capacity != CapacityMode::kNone) {
+    WriteConsumedCapacity(capacity, schema.name(), ReadUnits(SizeOf(item), consistent),
+                          /*is_write=*/false, out);
+  }
   out->EndObject();
   return absl::OkStatus();
 }
