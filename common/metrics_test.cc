@@ -2,7 +2,6 @@
 #include "common/metrics.h"
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -17,9 +16,10 @@ std::set<std::string> DocumentedNames() {
   text << in.rdbuf();
   const std::string s = text.str();
   std::set<std::string> names;
-  std::regex re("`(globaltable_[a-z0-9_]+)`");
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-    names.insert((*it)[1]);
+  for (size_t pos = s.find("`globaltable_"); pos != std::string::npos;
+       pos = s.find("`globaltable_", pos + 1)) {
+    const size_t end = s.find('`', pos + 1);
+    if (end != std::string::npos) names.insert(s.substr(pos + 1, end - pos - 1));
   }
   return names;
 }
@@ -50,10 +50,10 @@ TEST(MetricsTest, EveryDocumentedMetricIsExportedAndNothingElse) {
   TouchEverything(m);
   const std::string text = m.Serialize();
   std::set<std::string> exported;
-  std::regex type_re("# TYPE (globaltable_[a-z0-9_]+) ");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), type_re);
-       it != std::sregex_iterator(); ++it) {
-    exported.insert((*it)[1]);
+  for (size_t pos = text.find("# TYPE "); pos != std::string::npos;
+       pos = text.find("# TYPE ", pos + 1)) {
+    const size_t start = pos + 7;
+    exported.insert(text.substr(start, text.find(' ', start) - start));
   }
   EXPECT_EQ(exported, DocumentedNames());
 }
