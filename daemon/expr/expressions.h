@@ -7,6 +7,7 @@
 // they outlive the context and can be evaluated many times (a Scan's filter, a retried write).
 //
 //   ExpressionContext ctx(&request.names, &request.values);   // maps owned by the caller
+//   RETURN_IF_ERROR(ctx.CheckMaps());
 //   ASSIGN_OR_RETURN(Condition cond, Condition::Parse(text, ExpressionKind::kCondition, &ctx));
 //   ASSIGN_OR_RETURN(Update update, Update::Parse(update_text, schema, &ctx));
 //   RETURN_IF_ERROR(ctx.CheckAllUsed());
@@ -14,11 +15,14 @@
 //   ASSIGN_OR_RETURN(bool ok, cond.Evaluate(current));
 //   if (!ok) return absl::AbortedError("The conditional request failed");
 //   proto::Item next = current ? *current : key;
-//   RETURN_IF_ERROR(update.Apply(&next));
+//   RETURN_IF_ERROR(update.Apply(&next, /*item_exists=*/current != nullptr));
 //
 // Errors: every failure (syntax, reserved words, missing or unused names/values, type errors
 // while applying an update) is kInvalidArgument carrying DynamoDB's ValidationException message,
-// e.g. `Invalid ConditionExpression: Syntax error; token: "=", near: "a = = b"`. A condition that
+// e.g. `Invalid ConditionExpression: Syntax error; token: "=", near: "= = :v"` (the offending
+// token, and the text from the token before it to the token after it). When an expression has
+// several semantic errors, the one reported is chosen by category the way DynamoDB does (e.g.
+// an unknown function before an undefined ":value"). A condition that
 // does not hold is not an error: Evaluate returns false (the API maps it to
 // ConditionalCheckFailedException). Evaluate and Apply never change their input on error.
 //
@@ -120,8 +124,10 @@ class Condition {
                                          ExpressionContext* context);
 
   // Evaluates against `item` (nullptr = no item, which behaves as an empty item).
-  // Comparisons between different types are false, numbers compare numerically. Errors only for
-  // DynamoDB's run-time validation errors (e.g. attribute_type with an unknown type name).
+  // Comparisons between different types are false, numbers compare numerically, a missing
+  // attribute makes every comparison false except <>. size() is UTF-8 bytes for S, bytes for B,
+  // elements for sets, L and M; size() of N, BOOL or NULL compares false. All of DynamoDB's
+  // validation happens in Parse, so this fails only on a default-constructed Condition.
   absl::StatusOr<bool> Evaluate(const proto::Item* item) const;
 
   // Top-level attribute names the expression reads (sorted, unique): a Query's FilterExpression
@@ -139,17 +145,24 @@ class Update {
   // Rejects at parse time: syntax errors, a clause given twice ("The "SET" section can only be
   // used once in an update expression;"), paths that overlap or repeat ("Two document paths
   // overlap with each other; must remove or rewrite one of these paths; path one: [a], path two:
-  // [a, b]"), key attributes of `schema` ("Cannot update attribute pk. This attribute is part of
-  // the key"), and ADD/DELETE operand constants of the wrong type.
+  // [a, b]") or conflict ("Two document paths conflict with each other; ..." for a.b and a[1]),
+  // key attributes of `schema` ("One or more parameter values were invalid: Cannot update
+  // attribute pk. This attribute is part of the key", without the "Invalid UpdateExpression: "
+  // prefix), unknown functions, and operand constants of the wrong type ("Incorrect operand type
+  // for operator or function; operator: ADD, operand type: STRING").
   static absl::StatusOr<Update> Parse(absl::string_view text, const proto::TableSchema& schema,
                                       ExpressionContext* context);
 
-  // Applies every action to `item` (an existing item, or the key attributes of a new one). All
-  // operands read the item as it was before the update. On error `item` is unchanged. Errors:
+  // Applies every action to `item` (an existing item, or the key attributes of a new one; say
+  // which with `item_exists`: DynamoDB ignores REMOVE of a nested path of an item that does not
+  // exist). All operands read the item as it was before the update, and list indexes refer to
+  // the lists before the update; SET past the end of a list appends; DELETE of a set's last
+  // elements removes the attribute. On error `item` is unchanged. Errors:
   // "The provided expression refers to an attribute that does not exist in the item",
   // "The document path provided in the update expression is invalid for update",
-  // "An operand in the update expression has an incorrect data type", number overflow.
-  absl::Status Apply(proto::Item* item) const;
+  // "An operand in the update expression has an incorrect data type", and number overflow from
+  // storage::AddNumbers. The caller checks the result's size (storage::ValidateItemForWrite).
+  absl::Status Apply(proto::Item* item, bool item_exists = true) const;
 
   // Top-level attributes the update touches (sorted, unique), for ReturnValues UPDATED_OLD /
   // UPDATED_NEW.
@@ -186,10 +199,12 @@ struct KeyCondition {
   proto::AttributeValue partition_key;
   storage::SortKeyCondition sort_key;  // op kNone when absent
 
-  // Errors (all kInvalidArgument): syntax, "Query condition missed key schema element: pk",
-  // "Query key condition not supported", value types that do not match the schema
-  // ("One or more parameter values were invalid: Condition parameter type does not match schema
-  // type").
+  // Errors (all kInvalidArgument): syntax and the condition checks ("Invalid
+  // KeyConditionExpression: ..."), and without that prefix: "Invalid operator used in
+  // KeyConditionExpression: OR", "Query condition missed key schema element: pk", "Query key
+  // condition not supported", "KeyConditionExpressions must only contain one condition per key",
+  // value types that do not match the schema ("One or more parameter values were invalid:
+  // Condition parameter type does not match schema type").
   static absl::StatusOr<KeyCondition> Parse(absl::string_view text,
                                             const proto::TableSchema& schema,
                                             ExpressionContext* context);

@@ -14,6 +14,10 @@ namespace {
 constexpr absl::string_view kConditionKeywords[] = {"AND", "OR", "NOT", "BETWEEN", "IN"};
 constexpr absl::string_view kUpdateKeywords[] = {"SET", "REMOVE", "ADD", "DELETE"};
 
+// Deeper nesting is rejected as a syntax error at the token where the limit is crossed, so a
+// hostile expression ("((((...") cannot exhaust the stack of the thread that parses it.
+constexpr int kMaxDepth = 200;
+
 bool IsComparator(TokenType type) {
   switch (type) {
     case TokenType::kEq:
@@ -101,6 +105,11 @@ std::unique_ptr<ConditionNode> Parser::ParseAnd() {
 }
 
 std::unique_ptr<ConditionNode> Parser::ParseNot() {
+  DepthGuard guard(&depth_);
+  if (depth_ > kMaxDepth) {
+    Fail();
+    return nullptr;
+  }
   if (!AtKeyword("NOT")) return ParsePrimary();
   ++pos_;
   std::unique_ptr<ConditionNode> child = ParseNot();
@@ -190,6 +199,8 @@ std::unique_ptr<ConditionNode> Parser::ParseComparison() {
 // ---- Operands and paths.
 
 bool Parser::ParseOperand(Operand* out) {
+  DepthGuard guard(&depth_);
+  if (depth_ > kMaxDepth) return Fail();
   const Token& token = Peek();
   switch (token.type) {
     case TokenType::kLParen:
@@ -325,6 +336,8 @@ bool Parser::ParseClause(ParsedUpdate* out, std::vector<std::string>* seen) {
 }
 
 bool Parser::ParseSetValue(Operand* out) {
+  DepthGuard guard(&depth_);
+  if (depth_ > kMaxDepth) return Fail();
   if (Peek().type == TokenType::kLParen) {
     const size_t start = pos_;
     ++pos_;

@@ -72,11 +72,23 @@ class Parser {
   bool ParseSetValue(Operand* out);
   bool ParseClause(ParsedUpdate* out, std::vector<std::string>* seen);
 
+  class DepthGuard {
+   public:
+    explicit DepthGuard(int* depth) : depth_(depth) { ++*depth_; }
+    ~DepthGuard() { --*depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+
+   private:
+    int* depth_;
+  };
+
   absl::string_view text_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   size_t furthest_error_ = 0;
   bool failed_ = false;
+  int depth_ = 0;  // current recursion depth, bounded by kMaxDepth
   // Keywords that cannot be path elements in the expression being parsed.
   std::vector<absl::string_view> keywords_;
 };

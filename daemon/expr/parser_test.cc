@@ -209,6 +209,29 @@ TEST(ConditionParseTest, InAcceptsAtMostOneHundredOperands) {
             "number of operands: 101");
 }
 
+TEST(ConditionParseTest, DeepNestingIsASyntaxErrorNotACrash) {
+  std::string deep(50, '(');
+  deep += "a = :v";
+  deep += std::string(50, ')');
+  EXPECT_EQ(ConditionError(deep),
+            "Invalid ConditionExpression: The expression has redundant "
+            "parentheses;");
+  // Parenthesized operands are first tried as conditions: the backtracking must stay cheap.
+  std::string operands(150, '(');
+  operands += "a";
+  operands += std::string(150, ')');
+  EXPECT_EQ(ConditionError(operands + " = :v AND " + operands + " = :w"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  std::string hostile(5000, '(');
+  EXPECT_NE(ConditionError(hostile).find("Syntax error; token: \"(\""), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 5000; ++i) nots += "NOT ";
+  EXPECT_NE(ConditionError(nots + "a = :v").find("Syntax error; token: \"NOT\""),
+            std::string::npos);
+  std::string operand(5000, '(');
+  EXPECT_NE(UpdateError("SET a = " + operand).find("Syntax error"), std::string::npos);
+}
+
 TEST(ConditionParseTest, ReservedWordThroughNameIsFine) {
   EXPECT_EQ(ConditionError("#n = :v"), "OK");
   EXPECT_TRUE(IsReservedWord("status"));

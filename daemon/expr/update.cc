@@ -293,7 +293,7 @@ absl::StatusOr<Update> Update::Parse(absl::string_view text, const proto::TableS
   return update;
 }
 
-absl::Status Update::Apply(proto::Item* item) const {
+absl::Status Update::Apply(proto::Item* item, bool item_exists) const {
   if (actions_ == nullptr) return absl::FailedPreconditionError("Update not parsed");
   const std::vector<internal::UpdateAction>& actions = *actions_;
   const proto::Item& old = *item;
@@ -314,8 +314,9 @@ absl::Status Update::Apply(proto::Item* item) const {
   std::vector<size_t> removals;
   for (size_t i : order) {
     if (actions[i].kind == internal::UpdateAction::Kind::kRemove) {
-      // Parents must exist; a missing leaf is silently ignored.
+      // Parents must exist (unless the whole item is missing); a missing leaf is ignored.
       if (!internal::ParentValid(old, actions[i].path)) {
+        if (!item_exists) continue;
         return absl::InvalidArgumentError(internal::kInvalidPath);
       }
       if (internal::Lookup(old, actions[i].path) != nullptr) removals.push_back(i);

@@ -188,6 +188,16 @@ TEST(UpdateApplyTest, Remove) {
   }
 }
 
+TEST(UpdateApplyTest, RemoveNestedPathOfMissingItemIsIgnored) {
+  proto::Item key = testing::Item({{"pk", S("k")}});
+  Update update = MustParse("REMOVE x.y, z[0], w");
+  EXPECT_EQ(update.Apply(&key, /*item_exists=*/false), absl::OkStatus());
+  EXPECT_EQ(Show(key), R"({pk: "k"})");
+  EXPECT_EQ(std::string(update.Apply(&key, /*item_exists=*/true).message()), kInvalidPath);
+  // SET still needs the parents.
+  EXPECT_EQ(std::string(MustParse("SET x.y = :v").Apply(&key, false).message()), kInvalidPath);
+}
+
 TEST(UpdateApplyTest, RemoveAndSetUseOriginalIndexes) {
   const proto::Item item =
       testing::Item({{"a", L({N("2"), N("3"), N("4"), N("5"), N("6"), N("7")})}});
