@@ -32,7 +32,14 @@ bool Checker::ResolvePath(const RawPath& raw, DocumentPath* out) {
   bool ok = true;
   for (size_t i = 0; i < raw.elements.size(); ++i) {
     PathElement& e = out->elements[i];
-    if (e.is_index) continue;
+    if (e.is_index) {
+      if (e.index < 0) {
+        Report(ErrorSlot::kPath,
+               absl::StrCat("List index is not within the allowable range; index: [", e.name, "]"));
+        ok = false;
+      }
+      continue;
+    }
     if (raw.is_ref[i]) {
       absl::StatusOr<std::string> name = context_->ResolveName(e.name);
       if (!name.ok()) {
@@ -47,6 +54,12 @@ bool Checker::ResolvePath(const RawPath& raw, DocumentPath* out) {
              absl::StrCat("Attribute name is a reserved keyword; reserved keyword: ", e.name));
       ok = false;
     }
+  }
+  if (out->elements.size() > kMaxPathDepth) {
+    Report(ErrorSlot::kPath,
+           absl::StrCat("The document path has too many nesting levels; nesting levels: ",
+                        out->elements.size()));
+    ok = false;
   }
   return ok;
 }

@@ -6,6 +6,8 @@
 // chosen by category (e.g. an undefined function name before an undefined ":value"). The
 // Checker keeps the first error of each category and FirstError() picks by the expression
 // kind's order.
+//
+// Document paths have at most kMaxPathDepth elements (DynamoDB's 32 nesting levels).
 // Thread-safety: one Checker per parse, on one thread.
 #ifndef GLOBALTABLE_DAEMON_EXPR_CHECKS_H_
 #define GLOBALTABLE_DAEMON_EXPR_CHECKS_H_
@@ -27,6 +29,7 @@ enum class ErrorSlot {
   kUnknownFunction,  // "Invalid function name; function: f"
   kMisusedFunction,  // a function where it cannot be used
   kReserved,         // a reserved word as a bare name
+  kPath,             // too deep a path, or a list index out of range
   kSection,          // an update clause given twice
   kName,             // undefined "#name"
   kValue,            // undefined ":value"
@@ -39,6 +42,8 @@ enum class ErrorSlot {
   kOperand,       // ADD/DELETE operand types
   kCount,
 };
+
+inline constexpr size_t kMaxPathDepth = 32;
 
 class Checker {
  public:

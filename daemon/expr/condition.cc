@@ -115,6 +115,13 @@ void CheckOperand(Operand* operand, Checker* checker) {
   const std::string& name = operand->function;
   for (Operand& arg : operand->args) CheckNestedOperand(&arg, checker);
   const int arity = FunctionArity(name);
+  if (name == "if_not_exists" || name == "list_append") {  // UpdateExpression's functions
+    checker->Report(ErrorSlot::kMisusedFunction,
+                    absl::StrCat("The function is not allowed to be used this way in an "
+                                 "expression; function: ",
+                                 name));
+    return;
+  }
   if (arity < 0) {
     checker->Report(ErrorSlot::kUnknownFunction,
                     absl::StrCat("Invalid function name; function: ", name));
@@ -317,8 +324,8 @@ absl::StatusOr<std::unique_ptr<ConditionNode>> ParseCheckedCondition(absl::strin
   CheckNode(root->get(), &checker);
   RETURN_IF_ERROR(checker.FirstError(
       kind, {ErrorSlot::kParens, ErrorSlot::kUnknownFunction, ErrorSlot::kMisusedFunction,
-             ErrorSlot::kReserved, ErrorSlot::kNameOrValue, ErrorSlot::kOperandCount,
-             ErrorSlot::kDistinct, ErrorSlot::kFunction}));
+             ErrorSlot::kReserved, ErrorSlot::kPath, ErrorSlot::kNameOrValue,
+             ErrorSlot::kOperandCount, ErrorSlot::kDistinct, ErrorSlot::kFunction}));
   return root;
 }
 

@@ -180,6 +180,8 @@ absl::StatusOr<KeyCondition> KeyCondition::Parse(absl::string_view text,
     }
   }
 
+  if (terms.size() > 2) return Invalid("Conditions can be of length 1 or 2 only");
+
   const proto::KeyElement& pk = schema.partition_key();
   const proto::KeyElement& sk = schema.sort_key();
   const bool has_sort_key = !sk.name().empty();

@@ -262,13 +262,18 @@ bool Parser::ParsePath(RawPath* out) {
       long long index = 0;
       for (char c : number.text) {
         index = index * 10 + (c - '0');
-        if (index > INT_MAX) return Fail();
+        if (index > INT_MAX) break;
       }
       ++pos_;
       if (!Accept(TokenType::kRBracket)) return Fail();
       PathElement e;
       e.is_index = true;
-      e.index = static_cast<int>(index);
+      if (index > INT_MAX) {
+        e.index = -1;  // out of range: reported by the semantic checks, with the digits
+        e.name = std::string(number.text);
+      } else {
+        e.index = static_cast<int>(index);
+      }
       out->elements.push_back(std::move(e));
       out->is_ref.push_back(false);
     } else {

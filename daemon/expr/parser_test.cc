@@ -74,6 +74,8 @@ TEST(ConditionParseTest, AcceptsDynamoDbSyntax) {
            "size(a) > :n",
            "size(a.b[0]) BETWEEN :lo AND :hi",
            "(a = :v)",
+           "((a <> :v) and b <> :v)",
+           "(a = :v) OR (NOT (b = :w))",
            "(a) = :v",
            "NOT (a = :v AND b = :w)",
            "NOT NOT a = :v",
@@ -165,7 +167,14 @@ TEST(ConditionParseTest, SemanticErrors) {
       {"contains(begins_with(a, :s), :v)",
        "The function is not allowed to be used this way in an expression; function: "
        "begins_with"},
+      {"if_not_exists(a, a) = :v",
+       "The function is not allowed to be used this way in an expression; function: "
+       "if_not_exists"},
+      {"list_append(a, :v) = :v",
+       "The function is not allowed to be used this way in an expression; function: "
+       "list_append"},
       {"((a = :v))", "The expression has redundant parentheses;"},
+      {"(((a = :v)) AND b = :v)", "The expression has redundant parentheses;"},
       {"((a)) = :v", "The expression has redundant parentheses;"},
       {"attribute_exists(:v)",
        "Operator or function requires a document path; operator or function: attribute_exists"},
@@ -345,7 +354,11 @@ TEST(UpdateParseTest, Errors) {
        R"x(The "SET" section can only be used once in an update expression;)x"},
       {"SET status = :v", "Attribute name is a reserved keyword; reserved keyword: status"},
       {"SET a = f(b)", "Invalid function name; function: f"},
-      {"SET a = size(b)", "Invalid function name; function: size"},
+      {"SET a = size(b)",
+       "The function is not allowed to be used this way in an expression; function: size"},
+      {"SET a = if_not_exists(b, attribute_exists(c))",
+       "The function is not allowed to be used this way in an expression; function: "
+       "attribute_exists"},
       {"SET a = LIST_APPEND(:l, :l)", "Invalid function name; function: LIST_APPEND"},
       {"SET a = :v, a = :w",
        "Two document paths overlap with each other; must remove or rewrite one of these paths; "
@@ -440,6 +453,27 @@ TEST(ProjectionParseTest, AcceptsAndRejects) {
   EXPECT_EQ(ProjectionError("a.b, a[0]"),
             "Invalid ProjectionExpression: Two document paths conflict with each other; must "
             "remove or rewrite one of these paths; path one: [a, b], path two: [a, [0]]");
+}
+
+TEST(ProjectionParseTest, PathLimits) {
+  std::string path = "a";
+  for (int i = 0; i < 31; ++i) path += ".b";
+  EXPECT_EQ(ProjectionError(path), "OK");  // 32 levels
+  EXPECT_EQ(ProjectionError(path + "[0]"),
+            "Invalid ProjectionExpression: The document path has too many nesting levels; "
+            "nesting levels: 33");
+  EXPECT_EQ(UpdateError("SET " + path + ".c = :v"),
+            "Invalid UpdateExpression: The document path has too many nesting levels; nesting "
+            "levels: 33");
+  EXPECT_EQ(ProjectionError("a[2147483647]"), "OK");
+  EXPECT_EQ(ProjectionError("a[99999999999999]"),
+            "Invalid ProjectionExpression: List index is not within the allowable range; index: "
+            "[99999999999999]");
+  EXPECT_EQ(ConditionError("a[2147483648] = :v"),
+            "Invalid ConditionExpression: List index is not within the allowable range; index: "
+            "[2147483648]");
+  EXPECT_EQ(ProjectionError("a[]"),
+            R"x(Invalid ProjectionExpression: Syntax error; token: "]", near: "[]")x");
 }
 
 TEST(DocumentPathTest, ToString) {

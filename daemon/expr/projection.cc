@@ -81,9 +81,10 @@ absl::StatusOr<Projection> Projection::Parse(absl::string_view text, ExpressionC
     for (const DocumentPath& path : projection.paths_) paths.push_back(&path);
     checker.CheckOverlaps(paths);
   }
-  RETURN_IF_ERROR(
-      checker.FirstError(kKind, {internal::ErrorSlot::kReserved, internal::ErrorSlot::kName,
-                                 internal::ErrorSlot::kOverlap, internal::ErrorSlot::kConflict}));
+  RETURN_IF_ERROR(checker.FirstError(
+      kKind,
+      {internal::ErrorSlot::kReserved, internal::ErrorSlot::kPath, internal::ErrorSlot::kName,
+       internal::ErrorSlot::kOverlap, internal::ErrorSlot::kConflict}));
   return projection;
 }
 

@@ -94,6 +94,8 @@ TEST(KeyConditionTest, SortKeyConditions) {
       {"pk = :s AND :n > sk", Op::kLt, "1", "<unset>"},
       {"pk = :s AND sk BETWEEN :n AND :n2", Op::kBetween, "1", "5"},
       {"(pk = :s) AND (sk = :n)", Op::kEq, "1", "<unset>"},
+      {"((sk = :n) AND (pk = :s))", Op::kEq, "1", "<unset>"},
+      {"pk = :s and sk between :n and :n2", Op::kBetween, "1", "5"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<KeyCondition> k = ParseKey(c.text);
@@ -143,6 +145,9 @@ TEST(KeyConditionTest, Errors) {
       {"pk = :s AND begins_with(:s2, sk)", proto::S,
        "Invalid condition in KeyConditionExpression: begins_with operator must have the key "
        "attribute as its first operand"},
+      {"pk = :s AND sk < :n AND attr < :n", proto::N, "Conditions can be of length 1 or 2 only"},
+      {"((sk = :n) AND ((pk = :s)))", proto::N,
+       "Invalid KeyConditionExpression: The expression has redundant parentheses;"},
       {"sk = :n", proto::N, "Query condition missed key schema element: pk"},
       {"attr = :s", proto::N, "Query condition missed key schema element: pk"},
       {"pk = :s AND attr = :n", proto::N, "Query condition missed key schema element: sk"},

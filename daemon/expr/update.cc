@@ -57,6 +57,14 @@ void CheckSetValue(Operand* operand, bool nested, Checker* checker) {
   }
   const std::string& name = operand->function;
   for (Operand& arg : operand->args) CheckSetValue(&arg, true, checker);
+  if (name == "attribute_exists" || name == "attribute_not_exists" || name == "attribute_type" ||
+      name == "begins_with" || name == "contains" || name == "size") {  // condition functions
+    checker->Report(ErrorSlot::kMisusedFunction,
+                    absl::StrCat("The function is not allowed to be used this way in an "
+                                 "expression; function: ",
+                                 name));
+    return;
+  }
   if (name != "if_not_exists" && name != "list_append" && name != "+" && name != "-") {
     checker->Report(ErrorSlot::kUnknownFunction,
                     absl::StrCat("Invalid function name; function: ", name));
@@ -271,9 +279,10 @@ absl::StatusOr<Update> Update::Parse(absl::string_view text, const proto::TableS
     checker.CheckOverlaps(paths);
   }
   RETURN_IF_ERROR(checker.FirstError(
-      kKind, {ErrorSlot::kReserved, ErrorSlot::kUnknownFunction, ErrorSlot::kSection,
-              ErrorSlot::kName, ErrorSlot::kValue, ErrorSlot::kOverlap, ErrorSlot::kConflict,
-              ErrorSlot::kOperand, ErrorSlot::kMisusedFunction, ErrorSlot::kFunction}));
+      kKind,
+      {ErrorSlot::kReserved, ErrorSlot::kPath, ErrorSlot::kUnknownFunction, ErrorSlot::kSection,
+       ErrorSlot::kName, ErrorSlot::kValue, ErrorSlot::kOverlap, ErrorSlot::kConflict,
+       ErrorSlot::kOperand, ErrorSlot::kMisusedFunction, ErrorSlot::kFunction}));
 
   Update update;
   std::set<std::string> attributes;
