@@ -209,6 +209,8 @@ TEST(ConditionEvalTest, BeginsWithAndContains) {
           {"contains(l, :mk)", true},      {"contains(l, :l5)", true},
           {"contains(l, :hello)", false},  {"contains(n, :n10)", false},
           {"contains(absent, :x)", false}, {"contains(m, :a)", false},
+          {"contains(ns, :nsv)", false},   {"contains(t, :true)", false},
+          {"contains(l, :ssab)", false},
       });
 }
 

@@ -270,6 +270,15 @@ TEST(UpdateApplyTest, UpdatedProjections) {
 
   Update remove = MustParse("REMOVE a.c[1], a.c[3]");
   EXPECT_EQ(Show(remove.ProjectUpdated(old)), "{a: {c: [2]}}");
+  // As in DynamoDB, UPDATED_NEW reads the updated paths in the new item: after REMOVE a.c[1]
+  // that is the element shifted into position 1, and SET past the end of a list shows nothing.
+  next = old;
+  ASSERT_TRUE(MustParse("REMOVE a.c[1]").Apply(&next).ok());
+  EXPECT_EQ(Show(MustParse("REMOVE a.c[1]").ProjectUpdated(next)), "{a: {c: [3]}}");
+  Update append = MustParse("SET a.c[100] = :n7");
+  next = old;
+  ASSERT_TRUE(append.Apply(&next).ok());
+  EXPECT_EQ(Show(append.ProjectUpdated(next)), "{}");
   Update add_new = MustParse("SET a.x1 = :n7, e = :v");
   EXPECT_EQ(Show(add_new.ProjectUpdated(old)), "{}");
   next = old;
