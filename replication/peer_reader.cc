@@ -32,8 +32,15 @@ uint64_t StreamSeqOf(const char* reply) {
 }  // namespace
 
 PeerReader::PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
-                       PeerRegion peer, clock::PhysicalClock* wall)
-    : link_(link), store_(store), opts_(opts), peer_(std::move(peer)), wall_(wall) {
+                       PeerRegion peer, clock::PhysicalClock* wall, absl::Duration max_offset,
+                       Metrics* metrics)
+    : link_(link),
+      store_(store),
+      opts_(opts),
+      peer_(std::move(peer)),
+      wall_(wall),
+      max_offset_(max_offset),
+      metrics_(metrics) {
   check_ctx_.self_id = opts_.region_id;
   check_ctx_.self_name = opts_.region_name;
   check_ctx_.stream_owner = &peer_;
@@ -44,6 +51,7 @@ PeerReader::PeerReader(NatsLink* link, storage::Store* store, const ReplicationO
   request_body_ = absl::StrCat("{\"batch\":", opts_.pull_batch,
                                ",\"expires\":", absl::ToInt64Nanoseconds(opts_.pull_expires), "}");
   skew_backoff_ = opts_.retry_initial;
+  retry_backoff_ = opts_.retry_initial;
   gap_backoff_ = opts_.retry_initial;
   setup_backoff_ = opts_.retry_initial;
   status_.region = peer_.name;
@@ -64,7 +72,10 @@ void PeerReader::Stop() {
 PeerStatus PeerReader::status() const {
   absl::MutexLock lock(&mu_);
   PeerStatus s = status_;
-  s.link_up = s.link_up && link_->connected();
+  s.link_up = s.link_up && link_->connected() && !s.paused;
+  uint64_t seen = s.applied_mutations + s.duplicates + s.conflicts;
+  s.pending_mutations =
+      s.batches_applied > 0 ? s.pending_batches * seen / s.batches_applied : s.pending_batches;
   if (s.pending_batches > 0 && s.last_applied_hlc != 0) {
     double now_ms = static_cast<double>(wall_->NowMillis());
     double hlc_ms = static_cast<double>(clock::PhysicalMillis(s.last_applied_hlc));
@@ -96,6 +107,15 @@ void PeerReader::Run() {
       WaitFor(opts_.retry_initial);
       continue;
     }
+    bool paused = paused_.load(std::memory_order_acquire);
+    {
+      absl::MutexLock lock(&mu_);
+      status_.paused = paused;
+    }
+    if (paused) {
+      WaitFor(opts_.retry_initial);
+      continue;
+    }
     if (link_->epoch() != setup_epoch_) consumer_ready_ = false;
     if (!Setup()) {
       WaitFor(NextBackoff(&setup_backoff_));
@@ -109,6 +129,7 @@ void PeerReader::Run() {
     }
     if (now - last_refresh_ >= opts_.status_refresh) RefreshStatus();
     PullOnce();
+    ExpireHeld(absl::Now());
   }
 }
 
@@ -141,6 +162,8 @@ bool PeerReader::Setup() {
     return false;
   }
   consumer_ready_ = true;
+  absl::MutexLock lock(&mu_);
+  status_.last_error.clear();
   return true;
 }
 
@@ -191,11 +214,12 @@ void PeerReader::PullOnce() {
     }
     ++received;
     last_response_ = absl::Now();
-    HandleMessage(msg.get());
+    HandleMessage(std::move(msg));
   }
 }
 
-void PeerReader::HandleMessage(natsMsg* msg) {
+void PeerReader::HandleMessage(NatsMsgPtr owned) {
+  natsMsg* msg = owned.get();
   {
     absl::MutexLock lock(&mu_);
     status_.link_up = true;
@@ -217,14 +241,63 @@ void PeerReader::HandleMessage(natsMsg* msg) {
     }
     return;
   }
-  const proto::MutationBatch& batch = v.batch;
+  uint32_t partition = v.batch.partition();
+  if (Apply(std::move(owned), std::move(v.batch), size, now)) DrainHeld(partition);
+}
+
+void PeerReader::DrainHeld(uint32_t partition) {
+  auto it = held_.find(partition);
+  while (it != held_.end() && !it->second.empty()) {
+    auto first = it->second.begin();
+    if (first->first > store_->AppliedWatermark(peer_.id, partition) + 1) break;
+    Held h = std::move(first->second);
+    it->second.erase(first);
+    --held_count_;
+    if (!Apply(std::move(h.msg), std::move(h.batch), h.size, absl::Now())) break;
+  }
+  if (it != held_.end() && it->second.empty()) held_.erase(it);
+}
+
+void PeerReader::ExpireHeld(absl::Time now) {
+  for (auto pit = held_.begin(); pit != held_.end();) {
+    for (auto it = pit->second.begin(); it != pit->second.end();) {
+      if (now - it->second.since < opts_.ack_wait / 2) {
+        ++it;
+        continue;
+      }
+      // Held too long: hand it back before its ack wait runs out, so JetStream redelivers it
+      // once instead of us holding a message it is about to resend anyway.
+      Nak(it->second.msg.get(), opts_.retry_initial);
+      it = pit->second.erase(it);
+      --held_count_;
+    }
+    pit = pit->second.empty() ? held_.erase(pit) : std::next(pit);
+  }
+}
+
+bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t size,
+                       absl::Time now) {
+  natsMsg* msg = owned.get();
+  const proto::MutationBatch& batch = batch_in;
   absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(batch);
   if (r.ok()) {
     Ack(msg);
     gaps_.erase(batch.partition());
     skew_backoff_ = opts_.retry_initial;
+    retry_backoff_ = opts_.retry_initial;
     gap_backoff_ = opts_.retry_initial;
     clock::Timestamp applied_hlc = store_->AppliedHlc(peer_.id);
+    if (metrics_ != nullptr) {
+      metrics_->AppliedMutations(peer_.name).Increment(static_cast<double>(r->applied));
+      metrics_->AppliedBytes(peer_.name).Increment(static_cast<double>(size));
+      if (r->applied > 0 && batch.mutations_size() > 0) {
+        // Lag: apply time minus the physical time of the newest mutation of the batch.
+        double lag_ms = static_cast<double>(wall_->NowMillis()) -
+                        static_cast<double>(clock::PhysicalMillis(
+                            batch.mutations(batch.mutations_size() - 1).hlc()));
+        metrics_->ReplicationLag(peer_.name).Observe(std::max(0.0, lag_ms / 1000.0));
+      }
+    }
     absl::MutexLock lock(&mu_);
     status_.applied_mutations += r->applied;
     status_.conflicts += r->superseded;
@@ -232,16 +305,20 @@ void PeerReader::HandleMessage(natsMsg* msg) {
     status_.batches_applied++;
     status_.last_applied_hlc = std::max(status_.last_applied_hlc, applied_hlc);
     status_.clock_skew_hold = false;
-    return;
+    return true;
   }
   const absl::Status& st = r.status();
   switch (st.code()) {
     case absl::StatusCode::kFailedPrecondition: {
       // A gap: an earlier batch of this partition has not been applied yet (reordered by a
-      // republish, or still being redelivered). Never skip it: let JetStream redeliver this one.
-      Nak(msg, NextBackoff(&gap_backoff_));
-      uint64_t watermark = store_->AppliedWatermark(peer_.id, batch.partition());
-      GapSince& g = gaps_[batch.partition()];
+      // republish, or still being redelivered). Never skip it. Hold this one (unacked) in a
+      // small bounded buffer and apply it as soon as the gap is filled; when the buffer is
+      // full, let JetStream redeliver it later.
+      const uint32_t p = batch.partition();
+      const uint64_t first = batch.first_sequence();
+      if (metrics_ != nullptr) metrics_->RejectedBatches(peer_.name, "gap").Increment();
+      uint64_t watermark = store_->AppliedWatermark(peer_.id, p);
+      GapSince& g = gaps_[p];
       if (g.watermark != watermark || g.since == absl::InfiniteFuture()) {
         g = GapSince{watermark, now};
       }
@@ -255,13 +332,24 @@ void PeerReader::HandleMessage(natsMsg* msg) {
         if (stuck) status_.needs_resync = true;
       }
       if (newly_stuck) {
-        GT_LOG(ERROR) << "partition " << batch.partition() << " from " << peer_.name
-                      << " is stuck at sequence " << watermark << " for "
-                      << absl::FormatDuration(now - g.since) << ": batches start at "
-                      << batch.first_sequence()
+        GT_LOG(ERROR) << "partition " << p << " from " << peer_.name << " is stuck at sequence "
+                      << watermark << " for " << absl::FormatDuration(now - g.since)
+                      << ": batches start at " << first
                       << " and the missing range never arrived. NEEDS RESYNC.";
       }
-      return;
+      if (held_count_ < MaxHeld()) {
+        auto& slot = held_[p];
+        auto existing = slot.find(first);
+        if (existing != slot.end()) {
+          slot.erase(existing);  // a redelivery of a batch we already hold
+          --held_count_;
+        }
+        slot.emplace(first, Held{std::move(owned), std::move(batch_in), size, now});
+        ++held_count_;
+      } else {
+        Nak(msg, NextBackoff(&gap_backoff_));
+      }
+      return false;
     }
     case absl::StatusCode::kUnavailable: {
       clock::Timestamp max_hlc = 0;
@@ -269,9 +357,22 @@ void PeerReader::HandleMessage(natsMsg* msg) {
         max_hlc = std::max<clock::Timestamp>(max_hlc, m.hlc());
       int64_t skew_ms = static_cast<int64_t>(clock::PhysicalMillis(max_hlc)) -
                         static_cast<int64_t>(wall_->NowMillis());
+      if (skew_ms <= absl::ToInt64Milliseconds(max_offset_)) {
+        // Not clock skew: the store wants something else first (e.g. the creation of this
+        // batch's table, which travels in another region's stream). Retry soon.
+        absl::Duration wait = std::min(NextBackoff(&retry_backoff_), absl::Milliseconds(500));
+        hold_until_ = now + wait;
+        Nak(msg, wait);
+        SetError(st.ToString());
+        return false;
+      }
       absl::Duration hold = NextBackoff(&skew_backoff_);
       hold_until_ = now + hold;
       Nak(msg, hold);
+      if (metrics_ != nullptr) {
+        metrics_->RejectedBatches(peer_.name, "clock_offset").Increment();
+        metrics_->ClockRemoteOffset(peer_.name).Set(static_cast<double>(skew_ms) / 1000.0);
+      }
       bool first;
       {
         absl::MutexLock lock(&mu_);
@@ -285,7 +386,7 @@ void PeerReader::HandleMessage(natsMsg* msg) {
         GT_LOG(WARNING) << "holding batches from " << peer_.name << ": its clock is " << skew_ms
                         << " ms ahead, beyond the max offset (" << st.message() << ")";
       }
-      return;
+      return false;
     }
     case absl::StatusCode::kInvalidArgument:
       if (DeadLetter(msg, RejectReason::kInvalid, std::string(st.message()))) {
@@ -293,13 +394,13 @@ void PeerReader::HandleMessage(natsMsg* msg) {
       } else {
         Nak(msg, opts_.retry_max);
       }
-      return;
+      return false;
     default:
       GT_LOG(WARNING) << "applying a batch from " << peer_.name << " failed: " << st;
       SetError(st.ToString());
       hold_until_ = now + NextBackoff(&skew_backoff_);
       Nak(msg, hold_until_ - now);
-      return;
+      return false;
   }
 }
 
@@ -335,6 +436,10 @@ bool PeerReader::DeadLetter(natsMsg* msg, RejectReason reason, const std::string
     return false;
   }
   status_.dead_letters[reason_name]++;
+  if (metrics_ != nullptr) {
+    metrics_->RejectedBatches(peer_.name, reason_name).Increment();
+    metrics_->DeadLetterBatches(peer_.name).Increment();
+  }
   return true;
 }
 
@@ -389,6 +494,12 @@ void PeerReader::RefreshStatus() {
     status_.pending_batches = pending;
     newly_lost = lost && !status_.needs_resync;
     if (lost) status_.needs_resync = true;
+  }
+  if (metrics_ != nullptr) {
+    PeerStatus now_status = status();
+    metrics_->LinkUp(peer_.name).Set(now_status.link_up ? 1 : 0);
+    metrics_->ResyncRequired(peer_.name).Set(now_status.needs_resync ? 1 : 0);
+    metrics_->PendingMutations(peer_.name).Set(static_cast<double>(now_status.pending_mutations));
   }
   if (newly_lost) {
     GT_LOG(ERROR) << "region " << opts_.region_name << " fell behind the retention of " << stream

@@ -4,7 +4,8 @@
 // for the design and the table of outcomes.
 //
 // Memory: at most one pull request of opts.pull_batch messages (each at most
-// opts.max_message_bytes) is outstanding, so the reader holds a bounded amount whatever the
+// opts.max_message_bytes) is outstanding, plus at most 4 x pull_batch messages held back
+// because they arrived ahead of a gap, so the reader holds a bounded amount whatever the
 // backlog; the backlog stays in the peer's outbox stream.
 //
 //   PeerReader reader(link, store, opts, peer, SystemClock::Default());
@@ -27,6 +28,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "clock/hlc.h"
+#include "common/metrics.h"
 #include "replication/batch_check.h"
 #include "replication/nats_link.h"
 #include "replication/options.h"
@@ -37,22 +39,31 @@ namespace globaltable::replication {
 
 class PeerReader {
  public:
-  // `link`, `store` and `wall` must outlive the reader.
+  // `link`, `store`, `wall` and `metrics` (may be null) must outlive the reader. `max_offset`
+  // is the store clock's: a kUnavailable from a batch further ahead is clock skew, any other
+  // kUnavailable (e.g. its table's creation has not arrived yet) is a plain retry.
   PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts, PeerRegion peer,
-             clock::PhysicalClock* wall);
+             clock::PhysicalClock* wall, absl::Duration max_offset, Metrics* metrics);
   ~PeerReader();
   PeerReader(const PeerReader&) = delete;
   PeerReader& operator=(const PeerReader&) = delete;
 
   void Start();
   void Stop();  // idempotent; returns after the thread has ended
+  // Paused: no pulls (the backlog stays in the peer's outbox). For drills that cut a region off.
+  void SetPaused(bool paused) { paused_.store(paused, std::memory_order_release); }
   PeerStatus status() const;
 
  private:
   void Run();
   bool Setup();     // subscription and consumer; false: retry later
   void PullOnce();  // one pull request until it ends
-  void HandleMessage(natsMsg* msg);
+  void HandleMessage(NatsMsgPtr msg);
+  // Applies a checked batch and acks, naks, holds or dead-letters it. True when applied.
+  bool Apply(NatsMsgPtr msg, proto::MutationBatch batch, size_t size, absl::Time now);
+  void DrainHeld(uint32_t partition);  // applies held batches the watermark has reached
+  void ExpireHeld(absl::Time now);
+  size_t MaxHeld() const { return static_cast<size_t>(opts_.pull_batch) * 4; }
   void RefreshStatus();
   bool DeadLetter(natsMsg* msg, RejectReason reason, const std::string& detail);
   void Ack(natsMsg* msg);
@@ -66,6 +77,9 @@ class PeerReader {
   const ReplicationOptions opts_;
   const PeerRegion peer_;
   clock::PhysicalClock* const wall_;
+  const absl::Duration max_offset_;
+  Metrics* const metrics_;
+  std::atomic<bool> paused_{false};
   BatchCheckContext check_ctx_;
   std::string next_subject_;  // $JS[.domain].API.CONSUMER.MSG.NEXT.<stream>.<consumer>
   std::string request_body_;
@@ -77,6 +91,7 @@ class PeerReader {
   uint64_t setup_epoch_ = 0;
   absl::Time hold_until_ = absl::InfinitePast();
   absl::Duration skew_backoff_;
+  absl::Duration retry_backoff_;
   absl::Duration gap_backoff_;
   absl::Duration setup_backoff_;
   absl::Time last_refresh_ = absl::InfinitePast();
@@ -86,6 +101,15 @@ class PeerReader {
     absl::Time since = absl::InfiniteFuture();
   };
   std::map<uint32_t, GapSince> gaps_;  // partitions whose last batch was refused as a gap
+  // Batches that arrived ahead of a gap, unacked, by partition and first sequence.
+  struct Held {
+    NatsMsgPtr msg;
+    proto::MutationBatch batch;
+    size_t size;
+    absl::Time since;
+  };
+  std::map<uint32_t, std::map<uint64_t, Held>> held_;
+  size_t held_count_ = 0;
 
   absl::Notification stop_;
   std::thread thread_;

@@ -21,11 +21,12 @@ std::string SettingName(uint32_t partition) {
 }  // namespace
 
 Publisher::Publisher(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
-                     clock::HybridClock* clock)
+                     clock::HybridClock* clock, Metrics* metrics)
     : link_(link),
       store_(store),
       opts_(opts),
       clock_(clock),
+      metrics_(metrics),
       num_partitions_(store->num_partitions()),
       outbox_stream_(OutboxStream(opts.region_name)),
       parts_(num_partitions_),
@@ -57,6 +58,12 @@ void Publisher::Stop() {
     }
     ack_sub_.reset();
   }
+}
+
+void Publisher::SetPaused(bool paused) {
+  absl::MutexLock lock(&mu_);
+  paused_ = paused;
+  wake_ = true;
 }
 
 void Publisher::OnAckSubDone(void* closure) noexcept {
@@ -237,7 +244,7 @@ void Publisher::Run() {
         }
       }
     }
-    uint64_t batches = 0, mutations = 0;
+    uint64_t batches = 0, mutations = 0, bytes = 0;
     for (uint32_t p = 0; p < num_partitions_; ++p) {
       Partition& part = parts_[p];
       bool failed = false;
@@ -254,6 +261,7 @@ void Publisher::Run() {
         part.acked = f.last;
         batches++;
         mutations += f.last - f.first + 1;
+        bytes += f.bytes;
         id_partition_.erase(f.id);
         --total_inflight_;
         part.inflight.pop_front();
@@ -264,9 +272,18 @@ void Publisher::Run() {
       absl::MutexLock lock(&mu_);
       status_.batches_published += batches;
       status_.mutations_published += mutations;
+      if (metrics_ != nullptr && mutations > 0) {
+        metrics_->PublishedMutations().Increment(static_cast<double>(mutations));
+        metrics_->PublishedBytes().Increment(static_cast<double>(bytes));
+      }
       for (uint32_t p = 0; p < num_partitions_; ++p) acked_[p] = parts_[p].acked;
     }
-    linger_until = Send(now);
+    bool paused;
+    {
+      absl::MutexLock lock(&mu_);
+      paused = paused_;
+    }
+    linger_until = paused ? absl::InfiniteFuture() : Send(now);
     Persist(now);
   }
 }
@@ -346,8 +363,8 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
     status_.last_error = NatsError(s, "publish").ToString();
     return false;
   }
-  part.inflight.push_back(
-      InFlight{id, batch.first_sequence(), last, absl::Now(), InFlight::State::kPending});
+  part.inflight.push_back(InFlight{id, batch.first_sequence(), last, body.size(), absl::Now(),
+                                   InFlight::State::kPending});
   id_partition_[id] = p;
   ++total_inflight_;
   part.next = last + 1;

@@ -33,6 +33,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "clock/hlc.h"
+#include "common/metrics.h"
 #include "replication/nats_link.h"
 #include "replication/options.h"
 #include "replication/status.h"
@@ -44,13 +45,15 @@ class Publisher {
  public:
   // `link` and `store` must outlive the publisher; `clock` (may be null) stamps sent_hlc.
   Publisher(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
-            clock::HybridClock* clock);
+            clock::HybridClock* clock, Metrics* metrics = nullptr);
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
   void Start();
   void Stop();  // idempotent; clears the store's commit listener
+  // Paused: nothing is published (the change log keeps it). For drills that cut a region off.
+  void SetPaused(bool paused);
   PublisherStatus status() const;
   // Last sequence of `partition` that JetStream acknowledged contiguously.
   uint64_t AckedSequence(uint32_t partition) const;
@@ -60,6 +63,7 @@ class Publisher {
     uint64_t id;
     uint64_t first;
     uint64_t last;
+    size_t bytes;
     absl::Time sent;
     enum class State { kPending, kAcked, kFailed } state;
   };
@@ -92,6 +96,7 @@ class Publisher {
   storage::Store* const store_;
   const ReplicationOptions opts_;
   clock::HybridClock* const clock_;
+  Metrics* const metrics_;
   const uint32_t num_partitions_;
   std::string ack_prefix_;
   std::string outbox_stream_;
@@ -112,6 +117,7 @@ class Publisher {
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<bool> dirty_ ABSL_GUARDED_BY(mu_);
   std::vector<AckEvent> acks_ ABSL_GUARDED_BY(mu_);
   PublisherStatus status_ ABSL_GUARDED_BY(mu_);

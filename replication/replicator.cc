@@ -55,7 +55,8 @@ absl::Status ValidateOptions(const ReplicationOptions& opts) {
 absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Create(const ReplicationOptions& opts,
                                                                storage::Store* store,
                                                                clock::HybridClock* clock,
-                                                               clock::PhysicalClock* wall) {
+                                                               clock::PhysicalClock* wall,
+                                                               Metrics* metrics) {
   absl::Status st = ValidateOptions(opts);
   if (!st.ok()) return st;
   if (wall == nullptr) wall = clock::SystemClock::Default();
@@ -65,9 +66,11 @@ absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Create(const Replication
       opts.nats_urls, absl::StrCat("globaltable-", opts.region_name), opts.reconnect_wait);
   if (!link.ok()) return link.status();
   r->link_ = std::move(*link);
-  r->publisher_ = std::make_unique<Publisher>(r->link_.get(), store, opts, clock);
+  r->publisher_ = std::make_unique<Publisher>(r->link_.get(), store, opts, clock, metrics);
   for (const PeerRegion& peer : opts.peers) {
-    r->readers_.push_back(std::make_unique<PeerReader>(r->link_.get(), store, opts, peer, wall));
+    r->readers_.push_back(std::make_unique<PeerReader>(
+        r->link_.get(), store, opts, peer, wall,
+        clock != nullptr ? clock->max_offset() : absl::Milliseconds(500), metrics));
   }
   r->publisher_->Start();
   for (auto& reader : r->readers_) reader->Start();
@@ -82,6 +85,13 @@ Replicator::~Replicator() {
   readers_.clear();
   publisher_.reset();
   link_.reset();
+}
+
+void Replicator::SetPaused(bool paused) {
+  if (paused_.exchange(paused) == paused) return;
+  publisher_->SetPaused(paused);
+  for (auto& reader : readers_) reader->SetPaused(paused);
+  GT_LOG(INFO) << "replication of " << opts_.region_name << (paused ? " paused" : " resumed");
 }
 
 ReplicationStatus Replicator::Status() const {

@@ -14,6 +14,7 @@
 #ifndef GLOBALTABLE_REPLICATION_REPLICATOR_H_
 #define GLOBALTABLE_REPLICATION_REPLICATOR_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,16 +37,21 @@ absl::Status ValidateOptions(const ReplicationOptions& opts);
 
 class Replicator {
  public:
-  // `store`, `clock` and `wall` must outlive the replicator. `wall` defaults to the system clock.
+  // `store`, `clock`, `wall` and `metrics` (may be null) must outlive the replicator. `wall`
+  // defaults to the system clock.
   static absl::StatusOr<std::unique_ptr<Replicator>> Create(const ReplicationOptions& opts,
                                                             storage::Store* store,
                                                             clock::HybridClock* clock,
-                                                            clock::PhysicalClock* wall = nullptr);
+                                                            clock::PhysicalClock* wall = nullptr,
+                                                            Metrics* metrics = nullptr);
   ~Replicator();
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
   ReplicationStatus Status() const;
+  // Cut off (drills): no publishing and no pulling while paused; both resume from where they
+  // were (the change log and the peers' outboxes hold the backlog).
+  void SetPaused(bool paused);
   std::string StatusJson() const { return StatusToJson(Status()); }
   const Publisher& publisher() const { return *publisher_; }
 
@@ -53,6 +59,7 @@ class Replicator {
   Replicator() = default;
 
   ReplicationOptions opts_;
+  std::atomic<bool> paused_{false};
   std::unique_ptr<NatsLink> link_;
   std::unique_ptr<Publisher> publisher_;
   std::vector<std::unique_ptr<PeerReader>> readers_;

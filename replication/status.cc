@@ -41,13 +41,13 @@ const char* Bool(bool b) { return b ? "true" : "false"; }
 const char* RejectReasonName(RejectReason r) {
   switch (r) {
     case RejectReason::kUndecodable:
-      return "undecodable";
+      return "decode";
     case RejectReason::kOversized:
       return "oversized";
     case RejectReason::kUnknownRegion:
       return "unknown_region";
     case RejectReason::kFromSelf:
-      return "from_self";
+      return "own_region";
     case RejectReason::kWrongStream:
       return "wrong_stream";
     case RejectReason::kInvalid:
@@ -78,6 +78,7 @@ std::string StatusToJson(const ReplicationStatus& status) {
         ",\"last_applied\":",
         Quote(s.last_applied_hlc == 0 ? "" : clock::FormatTimestamp(s.last_applied_hlc)),
         ",\"lag_seconds\":", lag, ",\"pending_batches\":", s.pending_batches,
+        ",\"pending_mutations\":", s.pending_mutations, ",\"paused\":", Bool(s.paused),
         ",\"applied_mutations\":", s.applied_mutations, ",\"conflicts\":", s.conflicts,
         ",\"duplicates\":", s.duplicates, ",\"batches_applied\":", s.batches_applied,
         ",\"gaps\":", s.gaps, ",\"clock_skew_hold\":", Bool(s.clock_skew_hold),

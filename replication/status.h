@@ -26,7 +26,7 @@ enum class RejectReason {
   kWrongStream,    // origin differs from the owner of the stream it arrived on
   kInvalid,        // the store refused it as malformed (kInvalidArgument)
 };
-const char* RejectReasonName(RejectReason r);  // "undecodable", "oversized", ...
+const char* RejectReasonName(RejectReason r);  // "decode", "oversized", ... (metric label values)
 
 // This region reading one peer's outbox.
 struct PeerStatus {
@@ -36,6 +36,8 @@ struct PeerStatus {
   clock::Timestamp last_applied_hlc = 0;
   double lag_seconds = 0;          // now - physical(last applied HLC) while behind, else 0
   uint64_t pending_batches = 0;    // the consumer's unread + unacknowledged messages
+  uint64_t pending_mutations = 0;  // estimate: pending_batches x mean batch size so far
+  bool paused = false;             // cut off by the operator (drills)
   uint64_t applied_mutations = 0;  // became the stored version
   uint64_t conflicts = 0;          // older than the stored version (LWW losers)
   uint64_t duplicates = 0;

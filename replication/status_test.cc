@@ -20,7 +20,7 @@ TEST(StatusJsonTest, RendersPeersAndEscapes) {
   p.lag_seconds = 1.25;
   p.applied_mutations = 7;
   p.needs_resync = true;
-  p.dead_letters["undecodable"] = 3;
+  p.dead_letters["decode"] = 3;
   p.last_error = "bad \"quote\"\n";
   s.peers.push_back(p);
   std::string json = StatusToJson(s);
@@ -28,16 +28,16 @@ TEST(StatusJsonTest, RendersPeersAndEscapes) {
   EXPECT_NE(json.find("\"mutations_published\":42"), std::string::npos) << json;
   EXPECT_NE(json.find("\"lag_seconds\":1.250"), std::string::npos) << json;
   EXPECT_NE(json.find("\"needs_resync\":true"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"dead_letters\":{\"undecodable\":3}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"dead_letters\":{\"decode\":3}"), std::string::npos) << json;
   EXPECT_NE(json.find("bad \\\"quote\\\"\\n"), std::string::npos) << json;
   EXPECT_EQ(json.back(), '}');
 }
 
 TEST(StatusJsonTest, ReasonNamesAreStable) {
-  EXPECT_STREQ(RejectReasonName(RejectReason::kUndecodable), "undecodable");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kUndecodable), "decode");
   EXPECT_STREQ(RejectReasonName(RejectReason::kOversized), "oversized");
   EXPECT_STREQ(RejectReasonName(RejectReason::kUnknownRegion), "unknown_region");
-  EXPECT_STREQ(RejectReasonName(RejectReason::kFromSelf), "from_self");
+  EXPECT_STREQ(RejectReasonName(RejectReason::kFromSelf), "own_region");
   EXPECT_STREQ(RejectReasonName(RejectReason::kWrongStream), "wrong_stream");
   EXPECT_STREQ(RejectReasonName(RejectReason::kInvalid), "invalid");
 }

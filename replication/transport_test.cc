@@ -198,7 +198,7 @@ TEST_F(TransportTest, MalformedAndForgedBatchesAreDeadLettered) {
       absl::Seconds(10)))
       << b.repl->StatusJson();
   for (const char* reason :
-       {"undecodable", "oversized", "from_self", "unknown_region", "wrong_stream", "invalid"}) {
+       {"decode", "oversized", "own_region", "unknown_region", "wrong_stream", "invalid"}) {
     EXPECT_EQ(s.peers[0].dead_letters[reason], 1u) << reason << " " << b.repl->StatusJson();
   }
   (void)p;
