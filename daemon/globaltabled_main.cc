@@ -22,12 +22,30 @@
 #include "daemon/control/admin_endpoints.h"
 #include "daemon/control/region_control.h"
 #include "daemon/http_server.h"
+#include "replication/replicator.h"
 #include "storage/store.h"
 
 namespace globaltable::daemon {
 namespace {
 
 constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
+
+// Replication settings for this region from the deployment file: every other region is a peer;
+// with the `domains` topology each region's JetStream domain is its name (as terraform renders
+// the nats-server configuration).
+replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
+  replication::ReplicationOptions opts;
+  opts.region_name = config.self.name;
+  opts.region_id = config.self.id;
+  opts.nats_urls = config.self.nats_urls;
+  bool domains = config.deployment.nats.topology == NatsTopology::kDomains;
+  if (domains) opts.js_domain = config.self.name;
+  for (const RegionConfig& r : config.deployment.regions) {
+    if (r.id == config.self.id) continue;
+    opts.peers.push_back({r.name, r.id, domains ? r.name : std::string()});
+  }
+  return opts;
+}
 
 absl::Status Run(const Config& config, const sigset_t& signals) {
   const RegionConfig& self = config.self;
@@ -57,8 +75,42 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   std::vector<RegionRef> regions;
   for (const RegionConfig& r : config.deployment.regions) regions.push_back({r.name, r.id});
   if (regions.empty()) regions.push_back({self.name, self.id});
+
+  // Replication runs when the region has NATS URLs; NATS being down is not an error (the
+  // replicator connects in the background and catches up).
+  std::unique_ptr<replication::Replicator> repl;
+  std::function<std::vector<PeerSummary>()> peers_fn;
+  if (!self.nats_urls.empty()) {
+    ASSIGN_OR_RETURN(repl, replication::Replicator::Create(ReplicationOptionsFor(config),
+                                                           store.get(), &hlc, nullptr, &metrics));
+    // Called at once with the persisted cut state, then on every change.
+    control->SetCutHook([&repl](bool cut) {
+      if (repl) repl->SetPaused(cut);
+    });
+    peers_fn = [&repl] {
+      std::vector<PeerSummary> out;
+      if (!repl) return out;
+      for (const replication::PeerStatus& p : repl->Status().peers) {
+        out.push_back({p.region, p.region_id, p.link_up, p.lag_seconds, p.pending_mutations,
+                       p.applied_mutations, p.conflicts, p.needs_resync});
+      }
+      return out;
+    };
+    admin.Register("GET", "/v1/replication", [&repl](const HttpRequest&) {
+      if (!repl) return HttpResponse{503, "application/json", "{\"error\":\"stopping\"}"};
+      return HttpResponse{200, "application/json", repl->StatusJson()};
+    });
+    metrics.AddCollectHook([&repl, &metrics] {
+      if (repl) metrics.NatsConnected().Set(repl->Status().nats_connected ? 1 : 0);
+    });
+  } else {
+    admin.Register("GET", "/v1/replication", [](const HttpRequest&) {
+      return HttpResponse{200, "application/json",
+                          "{\"enabled\":false,\"reason\":\"no NATS URLs configured\"}"};
+    });
+  }
   ControlEndpoints control_endpoints(store.get(), control.get(), &metrics, {self.name, self.id},
-                                     regions, /*peers=*/nullptr);
+                                     regions, peers_fn);
   auto control_handler = [&control_endpoints](const HttpRequest& r) {
     std::optional<ControlResponse> c = control_endpoints.Handle(r.method, r.target, r.body);
     if (!c.has_value())
@@ -103,6 +155,8 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   GT_LOG(INFO) << "signal " << signal << ": draining requests in flight";
   api_server->Shutdown(kDrainTimeout);
   admin_server->Shutdown(absl::Seconds(1));
+  control->SetCutHook(nullptr);
+  repl.reset();  // stops publishing before the store (its commit listener) goes away
   store.reset();
   GT_LOG(INFO) << "store closed; exiting";
   return absl::OkStatus();

@@ -1,0 +1,200 @@
+"""A local multi-region deployment for replication tests: nats-server(s) and globaltabled daemons.
+
+Cluster writes one deployment file for N regions on free loopback ports, starts a real
+nats-server with JetStream (its own store directory, killed by pid) and one globaltabled per
+region (`--config FILE --region NAME`), and gives boto3 clients per region. Every process is
+started and stopped by pid; waits are bounded polls, never fixed sleeps.
+
+Topologies: "single" (one nats-server) and "domains" (one nats-server per region, each its own
+JetStream domain named after the region, leafnodes from every region to the first one).
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from harness import free_port, wait_until  # noqa: E402  (also sets AWS test credentials)
+
+import boto3  # noqa: E402
+from botocore.config import Config as BotoConfig  # noqa: E402
+
+
+class NatsServer:
+    def __init__(self, workdir, name, domain=None, leaf_listen=False, leaf_remote_port=None):
+        self.port = free_port()
+        self.dir = os.path.join(workdir, f"nats-{name}")
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "server.conf")
+        self.leaf_port = free_port() if leaf_listen else None
+        lines = [f"server_name: {name}", "listen: 127.0.0.1:%d" % self.port,
+                 "jetstream {", f"  store_dir: \"{self.dir}\""]
+        if domain:
+            lines.append(f"  domain: {domain}")
+        lines.append("}")
+        if leaf_listen:
+            lines += ["leafnodes {", f"  listen: 127.0.0.1:{self.leaf_port}", "}"]
+        if leaf_remote_port:
+            lines += ["leafnodes {", "  reconnect: 1",
+                      f"  remotes: [{{urls: [\"nats-leaf://127.0.0.1:{leaf_remote_port}\"]}}]",
+                      "}"]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(["nats-server", "-c", self.conf], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_until(self._listening, 15, f"nats-server on {self.port}")
+
+    def _listening(self):
+        import socket
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"nats-server exited with {self.proc.returncode}")
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        if self.proc:
+            self.log.close()
+
+
+class Region:
+    def __init__(self, cluster, name, rid):
+        self.cluster = cluster
+        self.name = name
+        self.id = rid
+        self.api_port = free_port()
+        self.admin_port = free_port()
+        self.data_dir = os.path.join(cluster.workdir, name)
+        self.log_path = os.path.join(cluster.workdir, f"{name}.log")
+        self.proc = None
+        self.nats_urls = None
+        self._client = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def start(self, env=None):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.cluster.binary, "--config", self.cluster.config_path, "--region", self.name],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_until(self._healthy, 30, f"globaltabled {self.name} /healthz")
+
+    def _healthy(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"globaltabled {self.name} exited with {self.proc.returncode}:\n"
+                               + self.log_text()[-3000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/healthz",
+                                        timeout=1) as r:
+                return r.status == 200
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    def admin_get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def replication(self):
+        return self.admin_get("/v1/replication")
+
+    def digest(self, table):
+        return self.admin_get(f"/v1/tables/{table}/digest")
+
+    def client(self):
+        if self._client is None:
+            self._client = boto3.client(
+                "dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
+                config=BotoConfig(retries={"max_attempts": 1}, connect_timeout=2,
+                                  read_timeout=10))
+        return self._client
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=20)
+        if self.proc:
+            self.log.close()
+        self._client = None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Cluster:
+    def __init__(self, binary, names=("us-east-1", "eu-west-1", "ap-south-1"),
+                 topology="single"):
+        self.binary = binary
+        self.topology = topology
+        self.workdir = tempfile.mkdtemp(prefix="gt-repl-")
+        self.regions = [Region(self, n, i + 1) for i, n in enumerate(names)]
+        self.nats = []
+        if topology == "single":
+            self.nats = [NatsServer(self.workdir, "n1")]
+            for r in self.regions:
+                r.nats_urls = [self.nats[0].url]
+        elif topology == "domains":
+            hub = NatsServer(self.workdir, names[0], domain=names[0], leaf_listen=True)
+            self.nats = [hub] + [NatsServer(self.workdir, n, domain=n,
+                                            leaf_remote_port=hub.leaf_port)
+                                 for n in names[1:]]
+            for r, n in zip(self.regions, self.nats):
+                r.nats_urls = [n.url]
+        else:
+            raise ValueError(topology)
+        self.config_path = os.path.join(self.workdir, "deployment.yaml")
+        with open(self.config_path, "w") as f:
+            f.write(self.deployment_yaml())
+
+    def deployment_yaml(self):
+        lines = ["nats:", f"  topology: {self.topology}",
+                 f"  urls: [{self.nats[0].url}]", "regions:"]
+        for r in self.regions:
+            lines += [f"  - name: {r.name}", f"    id: {r.id}",
+                      f"    api: 127.0.0.1:{r.api_port}", f"    admin: 127.0.0.1:{r.admin_port}",
+                      f"    data_dir: {r.data_dir}",
+                      f"    nats_urls: [{', '.join(r.nats_urls)}]"]
+        return "\n".join(lines) + "\n"
+
+    def start(self):
+        for n in self.nats:
+            n.start()
+        for r in self.regions:
+            r.start()
+
+    def stop(self):
+        for r in self.regions:
+            try:
+                r.kill()
+            except Exception:  # noqa: BLE001  best effort at teardown
+                pass
+        for n in self.nats:
+            n.kill()
+
+    def cleanup(self, keep=False):
+        self.stop()
+        if not keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def logs(self):
+        return "\n".join(f"==== {r.name}\n{r.log_text()[-4000:]}" for r in self.regions)
