@@ -371,29 +371,41 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
     auto it = current.try_emplace(op.key).first;
     std::optional<proto::StoredItem>& stored = it->second;
     const clock::Version incoming{m.hlc(), m.origin_region()};
+    const clock::Version incoming_prev{m.prev_hlc(), m.prev_region()};
     if (stored.has_value()) {
       const clock::Version have{stored->hlc(), stored->origin_region()};
+      const clock::Version have_prev{stored->prev_hlc(), stored->prev_region()};
+      auto conflict = [&](clock::Version winner, clock::Version loser) {
+        ConflictRecord c;
+        c.table = m.table();
+        c.key = DescribeKey(op.key_attributes);
+        c.winner = winner;
+        c.loser = loser;
+        c.loser_region = loser.region;
+        c.local_write_lost = loser.region == options_.region_id;
+        c.when = absl::Now();
+        request->conflicts.push_back(std::move(c));
+      };
       if (incoming == have) {
         ++result.duplicates;
         continue;
       }
       if (incoming < have) {
+        // Older than what is stored. A conflict, unless the stored write replaced exactly
+        // this one at its origin (this one merely arrived late, through another stream).
         ++result.superseded;
-        ConflictRecord c;
-        c.table = m.table();
-        c.key = DescribeKey(op.key_attributes);
-        c.winner = have;
-        c.loser = incoming;
-        c.loser_region = incoming.region;
-        c.local_write_lost = false;
-        c.when = absl::Now();
-        request->conflicts.push_back(std::move(c));
+        if (have_prev != incoming) conflict(have, incoming);
         continue;
       }
+      // Newer: it wins. If its writer had not seen the stored version, the stored write
+      // lost to a concurrent one.
+      if (incoming_prev != have) conflict(incoming, have);
     }
     proto::StoredItem next;
     next.set_hlc(m.hlc());
     next.set_origin_region(m.origin_region());
+    next.set_prev_hlc(m.prev_hlc());
+    next.set_prev_region(m.prev_region());
     if (m.kind() == proto::Mutation::DELETE) {
       next.set_tombstone(true);
       next.set_tombstone_purge_after_ms(clock::PhysicalMillis(m.hlc()));

@@ -194,14 +194,60 @@ TEST_F(ApplyTest, LastWriterWinsAndLosersAreLogged) {
   EXPECT_EQ(FindAttribute(**dst_->store->GetItem("t", Key("a", 1)), "v")->s(), "local");
   EXPECT_EQ(FindAttribute(**dst_->store->GetItem("t", Key("b", 1)), "v")->s(), "remote-new");
 
+  // Both keys saw concurrent writes: "a" lost the remote write, "b" the local one.
   std::vector<ConflictRecord> conflicts = dst_->store->RecentConflicts();
-  ASSERT_EQ(conflicts.size(), 1u);
-  EXPECT_EQ(conflicts[0].table, "t");
-  EXPECT_EQ(conflicts[0].key, "pk=\"a\" sk=1");
-  EXPECT_EQ(conflicts[0].winner, local_a->version);
-  EXPECT_EQ(conflicts[0].loser_region, 2u);
-  EXPECT_LT(conflicts[0].loser, conflicts[0].winner);
-  EXPECT_EQ(dst_->store->stats().conflicts, 1u);
+  ASSERT_EQ(conflicts.size(), 2u);
+  std::map<std::string, ConflictRecord> by_key;
+  for (const ConflictRecord& c : conflicts) by_key[c.key] = c;
+  const ConflictRecord& a = by_key["pk=\"a\" sk=1"];
+  EXPECT_EQ(a.table, "t");
+  EXPECT_EQ(a.winner, local_a->version);
+  EXPECT_EQ(a.loser_region, 2u);
+  EXPECT_LT(a.loser, a.winner);
+  EXPECT_FALSE(a.local_write_lost);
+  const ConflictRecord& b = by_key["pk=\"b\" sk=1"];
+  EXPECT_EQ(b.loser, local_b->version);
+  EXPECT_EQ(b.loser_region, 1u);
+  EXPECT_TRUE(b.local_write_lost);
+  EXPECT_GT(b.winner, b.loser);
+  EXPECT_EQ(dst_->store->stats().conflicts, 2u);
+}
+
+// A write that replaced another at its origin is no conflict anywhere, whatever the order the
+// two arrive in; two writes that did not see each other are one, wherever they meet.
+TEST_F(ApplyTest, CausalOverwritesAreNotConflicts) {
+  Region third(dir_, 3, &wall_);
+  for (const auto& b : AllBatches(*src_->store, 2, 100)) {
+    ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+    ASSERT_TRUE(third.store->ApplyBatch(b).ok());
+  }
+  const uint32_t p = PartitionOf("t", S("k"), 4);
+  // Region 2 writes k; region 1 receives it and overwrites it.
+  ASSERT_TRUE(Put(src_->store.get(), "k", 1, "first").ok());
+  proto::MutationBatch first = Batches(*src_->store, 2, p, 100, 2)[0];
+  ASSERT_TRUE(dst_->store->ApplyBatch(first).ok());
+  wall_.Advance(1);
+  absl::StatusOr<WriteResult> second = Put(dst_->store.get(), "k", 1, "second");
+  ASSERT_TRUE(second.ok());
+  proto::MutationBatch from1 = Batches(*dst_->store, 1, p, 100)[0];
+  EXPECT_EQ(from1.mutations(0).prev_hlc(), first.mutations(0).hlc());
+  EXPECT_EQ(from1.mutations(0).prev_region(), 2u);
+
+  // Region 3 gets the overwrite first, then the write it replaced: superseded, no conflict.
+  absl::StatusOr<ApplyResult> r = third.store->ApplyBatch(from1);
+  ASSERT_TRUE(r.ok()) << r.status();
+  r = third.store->ApplyBatch(first);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->superseded, 1u);
+  // Region 2 gets the overwrite of its own write: applied, no conflict.
+  r = src_->store->ApplyBatch(from1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->applied, 1u);
+  EXPECT_EQ(third.store->stats().conflicts, 0u);
+  EXPECT_EQ(src_->store->stats().conflicts, 0u);
+  EXPECT_EQ(dst_->store->stats().conflicts, 0u);
+  EXPECT_EQ(DigestOf(*third.store), DigestOf(*src_->store));
+  EXPECT_EQ(DigestOf(*dst_->store), DigestOf(*src_->store));
 }
 
 TEST_F(ApplyTest, ConflictLogIsBounded) {

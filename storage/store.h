@@ -141,7 +141,7 @@ struct ConflictRecord {
 
 struct ApplyResult {
   uint64_t applied = 0;      // mutations that became the stored version
-  uint64_t superseded = 0;   // mutations older than the stored version (conflict losers)
+  uint64_t superseded = 0;   // mutations older than the stored version (LWW losers)
   uint64_t duplicates = 0;   // already applied (at or below the watermark)
   uint64_t stale_table = 0;  // for a table incarnation that no longer exists
 };
@@ -220,9 +220,11 @@ class Store {
   // is older than the grace period. Returns how many were purged.
   virtual absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) = 0;
   virtual absl::StatusOr<TableDigest> Digest(absl::string_view table) const = 0;
-  // Newest first, at most the configured capacity. A conflict is recorded for every remote
-  // mutation that loses to the stored version (ApplyResult::superseded); a local write never
-  // loses at commit, since its HLC is above every version this region has stored.
+  // Newest first, at most the configured capacity. A conflict is two concurrent writes to one
+  // item (neither writer had seen the other's version; Mutation.prev_hlc says what a writer
+  // had seen); it is recorded when the second of them arrives here, with the loser: the
+  // arriving mutation when it is older than the stored version, or the stored version (with
+  // local_write_lost if it was written here) when a concurrent newer write replaces it.
   virtual std::vector<ConflictRecord> RecentConflicts() const = 0;
   virtual StoreStats stats() const = 0;
 

@@ -33,13 +33,15 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
  public:
   LocalWrite(const CatalogEntry& table, std::string item_key, uint32_t partition,
-             std::string partition_key, proto::Item item_or_key, bool tombstone, StatsDelta delta)
+             std::string partition_key, proto::Item item_or_key, bool tombstone,
+             clock::Version prev, StatsDelta delta)
       : table_(table),
         item_key_(std::move(item_key)),
         partition_(partition),
         partition_key_(std::move(partition_key)),
         item_(std::move(item_or_key)),
         tombstone_(tombstone),
+        prev_(prev),
         delta_(delta) {}
 
   void Build(StoreImpl* store, GroupContext* ctx) override {
@@ -54,6 +56,8 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     stored.set_hlc(version_.hlc);
     stored.set_origin_region(version_.region);
     stored.set_tombstone(tombstone_);
+    stored.set_prev_hlc(prev_.hlc);
+    stored.set_prev_region(prev_.region);
     if (tombstone_) {
       stored.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
     } else {
@@ -72,6 +76,8 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_hlc(version_.hlc);
     m.set_origin_region(version_.region);
     m.set_sequence(sequence_);
+    m.set_prev_hlc(prev_.hlc);
+    m.set_prev_region(prev_.region);
     ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
                    m.SerializeAsString());
   }
@@ -91,6 +97,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
   const std::string partition_key_;
   proto::Item item_;
   const bool tombstone_;
+  const clock::Version prev_;
   const StatsDelta delta_;
   clock::Version version_;
   uint64_t sequence_ = 0;
@@ -598,8 +605,11 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
   if (!tombstone) *after.mutable_item() = image;
   const StatsDelta delta = DeltaOf(current, &after);
   if (!tombstone) result.new_item = image;
+  const clock::Version prev = current.has_value()
+                                  ? clock::Version{current->hlc(), current->origin_region()}
+                                  : clock::Version{};
   LocalWrite request(*live, item_key, result.partition, EncodePartitionPrefix(schema, *pk),
-                     std::move(image), tombstone, delta);
+                     std::move(image), tombstone, prev, delta);
   RETURN_IF_ERROR(queue_.Submit(&request));
   result.version = request.version();
   result.sequence = request.sequence();
