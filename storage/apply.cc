@@ -385,6 +385,7 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
         c.local_write_lost = loser.region == options_.region_id;
         c.when = absl::Now();
         request->conflicts.push_back(std::move(c));
+        ++result.conflicts;
       };
       if (incoming == have) {
         ++result.duplicates;

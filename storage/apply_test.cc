@@ -179,7 +179,7 @@ TEST_F(ApplyTest, LastWriterWinsAndLosersAreLogged) {
   // Region 2's clock has not seen region 1's writes: "b" is a concurrent, later write.
   ASSERT_TRUE(Put(src_->store.get(), "b", 1, "remote-new").ok());
 
-  uint64_t superseded = 0, applied = 0;
+  uint64_t superseded = 0, applied = 0, conflicts_seen = 0;
   for (uint32_t p = 0; p < 4; ++p) {
     const uint64_t from = p == PartitionOf("t", S("a"), 4) ? created_seq + 1 : 2;
     for (const auto& b : Batches(*src_->store, 2, p, 100, from)) {
@@ -187,10 +187,12 @@ TEST_F(ApplyTest, LastWriterWinsAndLosersAreLogged) {
       ASSERT_TRUE(r.ok()) << r.status();
       superseded += r->superseded;
       applied += r->applied;
+      conflicts_seen += r->conflicts;
     }
   }
   EXPECT_EQ(superseded, 1u);
   EXPECT_EQ(applied, 1u);
+  EXPECT_EQ(conflicts_seen, 2u);
   EXPECT_EQ(FindAttribute(**dst_->store->GetItem("t", Key("a", 1)), "v")->s(), "local");
   EXPECT_EQ(FindAttribute(**dst_->store->GetItem("t", Key("b", 1)), "v")->s(), "remote-new");
 
@@ -239,6 +241,7 @@ TEST_F(ApplyTest, CausalOverwritesAreNotConflicts) {
   r = third.store->ApplyBatch(first);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->superseded, 1u);
+  EXPECT_EQ(r->conflicts, 0u);
   // Region 2 gets the overwrite of its own write: applied, no conflict.
   r = src_->store->ApplyBatch(from1);
   ASSERT_TRUE(r.ok());

@@ -144,6 +144,7 @@ struct ApplyResult {
   uint64_t superseded = 0;   // mutations older than the stored version (LWW losers)
   uint64_t duplicates = 0;   // already applied (at or below the watermark)
   uint64_t stale_table = 0;  // for a table incarnation that no longer exists
+  uint64_t conflicts = 0;    // concurrent writes this batch revealed (see RecentConflicts)
 };
 
 struct StoreStats {
