@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "daemon/expr/value_ops.h"
 
@@ -11,6 +12,19 @@ namespace globaltable::daemon::expr::internal {
 absl::Status InvalidExpression(ExpressionKind kind, absl::string_view message) {
   return absl::InvalidArgumentError(
       absl::StrCat("Invalid ", ExpressionKindName(kind), ": ", message));
+}
+
+absl::Status CheckExpressionText(ExpressionKind kind, absl::string_view text) {
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return InvalidExpression(kind, "The expression can not be empty;");
+  }
+  if (text.size() > kMaxExpressionBytes) {
+    return InvalidExpression(
+        kind, absl::StrCat("Expression size has exceeded the maximum allowed size; expression "
+                           "size: ",
+                           text.size()));
+  }
+  return absl::OkStatus();
 }
 
 void Checker::Report(ErrorSlot slot, std::string message) {

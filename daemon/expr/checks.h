@@ -25,6 +25,7 @@
 namespace globaltable::daemon::expr::internal {
 
 enum class ErrorSlot {
+  kOperators,        // more than kMaxOperators operators and functions
   kParens,           // redundant parentheses
   kUnknownFunction,  // "Invalid function name; function: f"
   kMisusedFunction,  // a function where it cannot be used
@@ -73,6 +74,13 @@ class Checker {
 
 // "Invalid <kind>: <message>" as kInvalidArgument.
 absl::Status InvalidExpression(ExpressionKind kind, absl::string_view message);
+
+// DynamoDB's checks before parsing: not empty or blank, at most kMaxExpressionBytes bytes.
+inline constexpr size_t kMaxExpressionBytes = 4096;
+absl::Status CheckExpressionText(ExpressionKind kind, absl::string_view text);
+
+// DynamoDB's limit on operators and functions in one expression ("a = :a AND b = :b" has 3).
+inline constexpr int kMaxOperators = 300;
 
 }  // namespace globaltable::daemon::expr::internal
 

@@ -225,6 +225,21 @@ void CheckNode(ConditionNode* node, Checker* checker) {
   }
 }
 
+int CountOperators(const Operand& operand) {
+  int n = operand.kind == Operand::Kind::kFunction ? 1 : 0;
+  for (const Operand& arg : operand.args) n += CountOperators(arg);
+  return n;
+}
+
+// Every comparison, BETWEEN, IN, AND, OR, NOT and function call counts once.
+int CountOperators(const ConditionNode& node) {
+  int n = node.kind == ConditionNode::Kind::kFunction ? 0 : 1;
+  for (const Operand& operand : node.operands) n += CountOperators(operand);
+  if (node.left) n += CountOperators(*node.left);
+  if (node.right) n += CountOperators(*node.right);
+  return n;
+}
+
 void CollectAttributes(const Operand& operand, std::set<std::string>* out) {
   if (operand.kind == Operand::Kind::kPath && !operand.path.elements.empty()) {
     out->insert(operand.path.elements[0].name);
@@ -314,18 +329,22 @@ bool CompareWith(TokenType op, const AttributeValue* a, const AttributeValue* b)
 absl::StatusOr<std::unique_ptr<ConditionNode>> ParseCheckedCondition(absl::string_view text,
                                                                      ExpressionKind kind,
                                                                      ExpressionContext* context) {
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return InvalidExpression(kind, "The expression can not be empty;");
-  }
+  RETURN_IF_ERROR(CheckExpressionText(kind, text));
   Parser parser(text);
   absl::StatusOr<std::unique_ptr<ConditionNode>> root = parser.ParseCondition();
   if (!root.ok()) return InvalidExpression(kind, root.status().message());
   Checker checker(context);
   CheckNode(root->get(), &checker);
+  if (const int operators = CountOperators(**root); operators > kMaxOperators) {
+    checker.Report(
+        ErrorSlot::kOperators,
+        absl::StrCat("The expression contains too many operators; operator count: ", operators));
+  }
   RETURN_IF_ERROR(checker.FirstError(
-      kind, {ErrorSlot::kParens, ErrorSlot::kUnknownFunction, ErrorSlot::kMisusedFunction,
-             ErrorSlot::kReserved, ErrorSlot::kPath, ErrorSlot::kNameOrValue,
-             ErrorSlot::kOperandCount, ErrorSlot::kDistinct, ErrorSlot::kFunction}));
+      kind,
+      {ErrorSlot::kOperators, ErrorSlot::kParens, ErrorSlot::kUnknownFunction,
+       ErrorSlot::kMisusedFunction, ErrorSlot::kReserved, ErrorSlot::kPath, ErrorSlot::kNameOrValue,
+       ErrorSlot::kOperandCount, ErrorSlot::kDistinct, ErrorSlot::kFunction}));
   return root;
 }
 

@@ -22,7 +22,9 @@
 // e.g. `Invalid ConditionExpression: Syntax error; token: "=", near: "= = :v"` (the offending
 // token, and the text from the token before it to the token after it). When an expression has
 // several semantic errors, the one reported is chosen by category the way DynamoDB does (e.g.
-// an unknown function before an undefined ":value"). A condition that
+// an unknown function before an undefined ":value"). DynamoDB's limits apply: an expression is
+// at most 4096 bytes, a condition has at most 300 operators and functions, a document path at
+// most 32 levels, a list index fits in 31 bits, IN takes at most 100 values. A condition that
 // does not hold is not an error: Evaluate returns false (the API maps it to
 // ConditionalCheckFailedException). Evaluate and Apply never change their input on error.
 //

@@ -231,14 +231,37 @@ TEST(ConditionParseTest, DeepNestingIsASyntaxErrorNotACrash) {
   operands += std::string(150, ')');
   EXPECT_EQ(ConditionError(operands + " = :v AND " + operands + " = :w"),
             "Invalid ConditionExpression: The expression has redundant parentheses;");
-  std::string hostile(5000, '(');
+  std::string hostile(4000, '(');
   EXPECT_NE(ConditionError(hostile).find("Syntax error; token: \"(\""), std::string::npos);
   std::string nots;
-  for (int i = 0; i < 5000; ++i) nots += "NOT ";
+  for (int i = 0; i < 1000; ++i) nots += "NOT ";
   EXPECT_NE(ConditionError(nots + "a = :v").find("Syntax error; token: \"NOT\""),
             std::string::npos);
-  std::string operand(5000, '(');
+  std::string operand(4000, '(');
   EXPECT_NE(UpdateError("SET a = " + operand).find("Syntax error"), std::string::npos);
+}
+
+TEST(ConditionParseTest, SizeAndOperatorLimits) {
+  std::string text = std::string(2000, 'a') + " = :v AND ";
+  text += std::string(4096 - text.size() - 5, 'b') + " = :v";
+  ASSERT_EQ(text.size(), 4096u);
+  EXPECT_EQ(ConditionError(text), "OK");
+  EXPECT_EQ(ConditionError(text + " "),
+            "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; "
+            "expression size: 4097");
+  EXPECT_EQ(UpdateError("SET a = :v" + std::string(4090, ' ')),
+            "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; "
+            "expression size: 4100");
+  // 150 comparisons and 149 ANDs: 299 operators; one more function makes 301.
+  std::string ops = "#a = :v";
+  for (int i = 1; i < 150; ++i) ops += " AND #a = :v";
+  EXPECT_EQ(ConditionError(ops), "OK");
+  EXPECT_EQ(ConditionError(ops + " AND size(a) > :n"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 302");
+  EXPECT_EQ(ConditionError(ops + " OR attribute_exists(a)"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 301");
 }
 
 TEST(ConditionParseTest, ReservedWordThroughNameIsFine) {

@@ -63,9 +63,7 @@ proto::Item ProjectPaths(const proto::Item& item, const std::vector<DocumentPath
 
 absl::StatusOr<Projection> Projection::Parse(absl::string_view text, ExpressionContext* context) {
   constexpr ExpressionKind kKind = ExpressionKind::kProjection;
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return internal::InvalidExpression(kKind, "The expression can not be empty;");
-  }
+  RETURN_IF_ERROR(internal::CheckExpressionText(kKind, text));
   internal::Parser parser(text);
   absl::StatusOr<std::vector<internal::RawPath>> raw = parser.ParseProjection();
   if (!raw.ok()) return internal::InvalidExpression(kKind, raw.status().message());

@@ -234,9 +234,7 @@ absl::StatusOr<Update> Update::Parse(absl::string_view text, const proto::TableS
                                      ExpressionContext* context) {
   using internal::ErrorSlot;
   constexpr ExpressionKind kKind = ExpressionKind::kUpdate;
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return internal::InvalidExpression(kKind, "The expression can not be empty;");
-  }
+  RETURN_IF_ERROR(internal::CheckExpressionText(kKind, text));
   internal::Parser parser(text);
   absl::StatusOr<internal::ParsedUpdate> parsed = parser.ParseUpdate();
   if (!parsed.ok()) return internal::InvalidExpression(kKind, parsed.status().message());
