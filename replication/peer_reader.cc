@@ -65,7 +65,8 @@ void PeerReader::Start() {
 }
 
 void PeerReader::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
+  stopping_.store(true, std::memory_order_release);
+  waker_.Signal();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -84,7 +85,10 @@ PeerStatus PeerReader::status() const {
   return s;
 }
 
-bool PeerReader::WaitFor(absl::Duration d) { return !stop_.WaitForNotificationWithTimeout(d); }
+bool PeerReader::WaitFor(absl::Duration d) {
+  waker_.WaitFor(d);
+  return !stopping_.load(std::memory_order_acquire);
+}
 
 absl::Duration PeerReader::NextBackoff(absl::Duration* backoff) {
   absl::Duration d = *backoff;
@@ -98,7 +102,7 @@ void PeerReader::SetError(const std::string& error) {
 }
 
 void PeerReader::Run() {
-  while (!stop_.HasBeenNotified()) {
+  while (!stopping_.load(std::memory_order_acquire)) {
     if (!link_->connected()) {
       {
         absl::MutexLock lock(&mu_);
@@ -178,7 +182,7 @@ void PeerReader::PullOnce() {
   }
   absl::Time deadline = absl::Now() + opts_.pull_expires + absl::Seconds(1);
   int received = 0;
-  while (received < opts_.pull_batch && !stop_.HasBeenNotified()) {
+  while (received < opts_.pull_batch && !stopping_.load(std::memory_order_acquire)) {
     int64_t wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
     if (wait_ms <= 0) break;  // the request is gone (e.g. lost in a disconnect)
     natsMsg* raw = nullptr;

@@ -33,6 +33,7 @@
 #include "replication/nats_link.h"
 #include "replication/options.h"
 #include "replication/status.h"
+#include "replication/waker.h"
 #include "storage/store.h"
 
 namespace globaltable::replication {
@@ -111,7 +112,8 @@ class PeerReader {
   std::map<uint32_t, std::map<uint64_t, Held>> held_;
   size_t held_count_ = 0;
 
-  absl::Notification stop_;
+  std::atomic<bool> stopping_{false};
+  Waker waker_;  // monotonic timed waits; Stop() signals it
   std::thread thread_;
 
   mutable absl::Mutex mu_;

@@ -47,6 +47,7 @@ void Publisher::Stop() {
     if (stop_ && !thread_.joinable()) return;
     stop_ = true;
   }
+  waker_.Signal();
   store_->SetCommitListener(nullptr);
   if (thread_.joinable()) thread_.join();
   if (ack_sub_) {
@@ -64,6 +65,7 @@ void Publisher::SetPaused(bool paused) {
   absl::MutexLock lock(&mu_);
   paused_ = paused;
   wake_ = true;
+  waker_.Signal();
 }
 
 void Publisher::OnAckSubDone(void* closure) noexcept {
@@ -90,6 +92,7 @@ void Publisher::OnCommit(uint32_t partition) {
   absl::MutexLock lock(&mu_);
   if (partition < dirty_.size()) dirty_[partition] = true;
   wake_ = true;
+  waker_.Signal();
 }
 
 void Publisher::OnAck(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) noexcept {
@@ -113,6 +116,7 @@ void Publisher::OnAck(natsConnection*, natsSubscription*, natsMsg* msg, void* cl
   absl::MutexLock lock(&self->mu_);
   self->acks_.push_back(std::move(ev));
   self->wake_ = true;
+  self->waker_.Signal();
 }
 
 bool Publisher::Setup() {
@@ -192,9 +196,9 @@ void Publisher::Run() {
     absl::Time deadline = std::min(linger_until, now + absl::Milliseconds(50));
     std::vector<bool> dirty(num_partitions_, false);
     std::vector<AckEvent> acks;
+    waker_.WaitFor(deadline - now);
     {
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || stop_; };
-      mu_.LockWhenWithDeadline(absl::Condition(&ready), deadline);
+      mu_.Lock();
       if (stop_) {
         mu_.Unlock();
         last_persist_ = absl::InfinitePast();  // a clean stop records its position exactly
@@ -221,9 +225,7 @@ void Publisher::Run() {
         if (!parts_[p].inflight.empty()) Rewind(p, "connection lost with publishes in flight");
       }
       if (!Setup()) {
-        mu_.Lock();
-        mu_.AwaitWithTimeout(absl::Condition(&stop_), setup_backoff_);
-        mu_.Unlock();
+        waker_.WaitFor(setup_backoff_);
         setup_backoff_ = std::min(setup_backoff_ * 2, opts_.retry_max);
         continue;
       }

@@ -37,6 +37,7 @@
 #include "replication/nats_link.h"
 #include "replication/options.h"
 #include "replication/status.h"
+#include "replication/waker.h"
 #include "storage/store.h"
 
 namespace globaltable::replication {
@@ -111,6 +112,7 @@ class Publisher {
   absl::Duration setup_backoff_;
   absl::Time last_persist_ = absl::InfinitePast();
   NatsSubPtr ack_sub_;
+  Waker waker_;  // commits, acks, pause and stop wake the publishing thread
   absl::Notification ack_sub_done_;
   std::thread thread_;
 

@@ -111,6 +111,13 @@ class Region:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=5) as r:
             return json.loads(r.read())
 
+    def admin_post(self, path, body):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}{path}",
+                                     data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
     def replication(self):
         return self.admin_get("/v1/replication")
 
