@@ -304,7 +304,7 @@ bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t s
     }
     absl::MutexLock lock(&mu_);
     status_.applied_mutations += r->applied;
-    status_.conflicts += r->superseded;
+    status_.conflicts += r->conflicts;
     status_.duplicates += r->duplicates;
     status_.batches_applied++;
     status_.last_applied_hlc = std::max(status_.last_applied_hlc, applied_hlc);

@@ -39,7 +39,7 @@ struct PeerStatus {
   uint64_t pending_mutations = 0;  // estimate: pending_batches x mean batch size so far
   bool paused = false;             // cut off by the operator (drills)
   uint64_t applied_mutations = 0;  // became the stored version
-  uint64_t conflicts = 0;          // older than the stored version (LWW losers)
+  uint64_t conflicts = 0;          // concurrent writes revealed (ApplyResult::conflicts)
   uint64_t duplicates = 0;
   uint64_t batches_applied = 0;
   uint64_t gaps = 0;             // batches refused for a sequence gap (redelivered later)
