@@ -1,5 +1,7 @@
 // Unit tests of the API's building blocks: the DynamoDB JSON codec, the error mapping and its
 // JSON shape, and the capacity-unit arithmetic.
+#include "daemon/api/api.h"
+
 #include <cmath>
 
 #include "daemon/api/api_error.h"
@@ -205,6 +207,57 @@ TEST(CapacityTest, ResponseShape) {
   EXPECT_EQ(*ParseCapacityMode(doc), CapacityMode::kTotal);
   doc.Parse(R"({})");
   EXPECT_EQ(*ParseCapacityMode(doc), CapacityMode::kNone);
+}
+
+}  // namespace
+}  // namespace globaltable::daemon::api
+
+namespace globaltable::daemon::api {
+namespace {
+
+// Dispatch errors never reach an operation, so no store is needed.
+class DispatchTest : public ::testing::Test {
+ protected:
+  HttpResponse Call(const std::string& target, const std::string& body,
+                    const std::string& method = "POST") {
+    HttpRequest r;
+    r.method = method;
+    r.target = "/";
+    r.amz_target = target;
+    r.body = body;
+    return api_.Handle(r);
+  }
+  Api api_{nullptr, ApiOptions(), nullptr};
+};
+
+TEST_F(DispatchTest, UnknownOperations) {
+  for (const char* target : {"DynamoDB_20120810.Frobnicate", "DynamoDB_20120810.",
+                             "Other_20120810.GetItem", "GetItem", ""}) {
+    HttpResponse r = Call(target, "{}");
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_THAT(r.body, HasSubstr("#UnknownOperationException")) << target;
+    EXPECT_EQ(r.content_type, "application/x-amz-json-1.0");
+  }
+}
+
+TEST_F(DispatchTest, MalformedBodies) {
+  HttpResponse r = Call("DynamoDB_20120810.GetItem", "{\"TableName\":");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("#SerializationException"));
+  r = Call("DynamoDB_20120810.GetItem", "[1,2]");
+  EXPECT_THAT(r.body, HasSubstr("#SerializationException"));
+}
+
+TEST_F(DispatchTest, MethodsAndHealth) {
+  EXPECT_EQ(Call("", "", "GET").status, 200);
+  EXPECT_EQ(Call("DynamoDB_20120810.GetItem", "{}", "PUT").status, 405);
+}
+
+TEST_F(DispatchTest, ShedIsAThrottlingException) {
+  HttpResponse r = api_.Shed();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                                "ThrottlingException\""));
 }
 
 }  // namespace
