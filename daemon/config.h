@@ -57,7 +57,7 @@ struct NatsConfig {
 
 // Tuning of one daemon. Keys in the file: the field names.
 struct DaemonSettings {
-  int io_threads = 1;        // threads that run HTTP I/O (accept, read, write)
+  int io_threads = 2;        // threads that run HTTP I/O (accept, read, write) and point reads
   int workers = 16;          // threads that run API operations (blocking store calls)
   int max_inflight = 1024;   // requests admitted and not yet answered; more are shed
   bool sync = false;         // fsync each store commit group

@@ -131,6 +131,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_http.workers = self.settings.workers;
   api_http.max_inflight = self.settings.max_inflight;
   api_http.shed = [&api] { return api.Shed(); };
+  api_http.run_inline = &api::Api::IsShortRead;
   ASSIGN_OR_RETURN(
       std::unique_ptr<HttpServer> api_server,
       HttpServer::Create(api_http, [&api](const HttpRequest& r) { return api.Handle(r); }));

@@ -235,6 +235,9 @@ void Session::OnBody(beast::error_code ec) {
   auto target = req.find("X-Amz-Target");
   if (target != req.end()) request.amz_target = std::string(target->value());
   request.body = std::move(req.body());
+  if (server_->options().run_inline && server_->options().run_inline(request)) {
+    return Respond(server_->Handle(request));
+  }
   net::post(server_->pool(), [self = shared_from_this(), request = std::move(request)] {
     HttpResponse response = self->server_->Handle(request);
     net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {

@@ -2,7 +2,8 @@
 // and an in-flight limit. Serves both the DynamoDB API and the admin API.
 //
 // Threads: `io_threads` run the sockets (accept, read, write); `workers` run the handler, which
-// may block (store I/O). A request is admitted when its header has been read; if `max_inflight`
+// may block (store I/O), except for requests that `run_inline` selects, which the I/O thread
+// handles itself. A request is admitted when its header has been read; if `max_inflight`
 // requests are already admitted and not yet answered, it is shed: its body is read but never
 // parsed, and `shed` builds the answer (DynamoDB's ThrottlingException for the API) at once, on
 // the I/O thread. So the work queued inside the process is bounded by max_inflight, whatever the
@@ -56,6 +57,10 @@ struct HttpServerOptions {
   std::function<HttpResponse()> shed = [] {
     return HttpResponse{503, "text/plain", "overloaded\n"};
   };
+  // Requests for which this returns true are handled on the I/O thread that read them instead
+  // of a worker: for short requests that do not wait on locks or commits (a point read from
+  // RocksDB), the two thread hand-offs cost more than the work. Called on an I/O thread.
+  std::function<bool(const HttpRequest&)> run_inline;
 };
 
 class HttpServer {

@@ -129,6 +129,30 @@ TEST(HttpServerTest, ShutdownDrainsRequestsInFlight) {
   EXPECT_EQ((*server)->inflight(), 0);
 }
 
+TEST(HttpServerTest, InlineRequestsDoNotNeedAWorker) {
+  absl::Notification entered, release;
+  HttpServerOptions o = Options(8);
+  o.workers = 1;
+  o.run_inline = [](const HttpRequest& r) { return r.body == "inline"; };
+  auto server = HttpServer::Create(o, [&](const HttpRequest& r) {
+    if (r.body == "block") {
+      entered.Notify();
+      release.WaitForNotification();
+    }
+    return HttpResponse{200, "application/json", r.body};
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Start();
+  Client blocked((*server)->port());
+  blocked.Send("block");
+  entered.WaitForNotification();  // the only worker is now busy
+  Client other((*server)->port());
+  EXPECT_EQ(other.Call("inline").body(), "inline");
+  release.Notify();
+  EXPECT_EQ(blocked.Receive().body(), "block");
+  (*server)->Shutdown(absl::Seconds(5));
+}
+
 TEST(HttpServerTest, ListenFailureIsReported) {
   auto first = HttpServer::Create(Options(1), [](const HttpRequest&) { return HttpResponse{}; });
   ASSERT_TRUE(first.ok());

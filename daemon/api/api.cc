@@ -81,6 +81,12 @@ HttpResponse Api::Shed() {
       "Rate of requests exceeds the allowed throughput: too many requests in flight"));
 }
 
+bool Api::IsShortRead(const HttpRequest& request) {
+  absl::string_view target = request.amz_target;
+  return target == "DynamoDB_20120810.GetItem" || target == "DynamoDB_20120810.DescribeTable" ||
+         target == "DynamoDB_20120810.ListTables";
+}
+
 HttpResponse Api::Handle(const HttpRequest& request) {
   if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
     // What DynamoDB answers to a health probe on its endpoint.

@@ -42,6 +42,10 @@ class Api {
 
   HttpResponse Handle(const HttpRequest& request);
 
+  // Whether `request` is a short read (GetItem, DescribeTable, ListTables) that the HTTP server
+  // may run on its I/O thread (HttpServerOptions::run_inline).
+  static bool IsShortRead(const HttpRequest& request);
+
   // DynamoDB's answer to a request shed by the in-flight limit (ThrottlingException); counts it.
   // Cheap and non-blocking: it runs on an I/O thread.
   HttpResponse Shed();

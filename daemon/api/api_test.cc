@@ -253,6 +253,18 @@ TEST_F(DispatchTest, MethodsAndHealth) {
   EXPECT_EQ(Call("DynamoDB_20120810.GetItem", "{}", "PUT").status, 405);
 }
 
+TEST_F(DispatchTest, ShortReads) {
+  HttpRequest r;
+  for (const char* op : {"GetItem", "DescribeTable", "ListTables"}) {
+    r.amz_target = std::string("DynamoDB_20120810.") + op;
+    EXPECT_TRUE(Api::IsShortRead(r)) << op;
+  }
+  for (const char* op : {"PutItem", "Query", "Scan", "BatchGetItem", "UpdateItem"}) {
+    r.amz_target = std::string("DynamoDB_20120810.") + op;
+    EXPECT_FALSE(Api::IsShortRead(r)) << op;
+  }
+}
+
 TEST_F(DispatchTest, ShedIsAThrottlingException) {
   HttpResponse r = api_.Shed();
   EXPECT_EQ(r.status, 400);
