@@ -218,35 +218,28 @@ void PeerReader::PullOnce() {
     }
     ++received;
     last_response_ = absl::Now();
-    HandleMessage(std::move(msg));
-  }
-}
-
-void PeerReader::HandleMessage(NatsMsgPtr owned) {
-  natsMsg* msg = owned.get();
-  {
-    absl::MutexLock lock(&mu_);
-    status_.link_up = true;
-  }
-  absl::Time now = absl::Now();
-  if (now < hold_until_) {
-    // Held for clock skew: the rest of this request waits too, unapplied and unacked.
-    Nak(msg, hold_until_ - now);
-    return;
-  }
-  const char* data = natsMsg_GetData(msg);
-  size_t size = static_cast<size_t>(natsMsg_GetDataLength(msg));
-  BatchVerdict v = CheckBatch(data, size, check_ctx_);
-  if (v.reject) {
-    if (DeadLetter(msg, *v.reject, v.detail)) {
-      Ack(msg);
-    } else {
-      Nak(msg, opts_.retry_max);
+    // Take whatever else has already arrived, so consecutive batches can be applied together.
+    std::vector<NatsMsgPtr> burst;
+    burst.push_back(std::move(msg));
+    bool ended = false;
+    int queued = 0;
+    int queued_bytes = 0;
+    natsSubscription_GetPending(sub_.get(), &queued, &queued_bytes);
+    while (queued-- > 0 && received < opts_.pull_batch) {
+      natsMsg* more = nullptr;
+      if (natsSubscription_NextMsg(&more, sub_.get(), 1000) != NATS_OK) break;
+      NatsMsgPtr next(more);
+      if (natsMsg_GetDataLength(more) == 0 && !HeaderValue(more, "Status").empty()) {
+        if (HeaderValue(more, "Status") == "100") continue;
+        ended = true;  // 404/408/409 (a 503 cannot follow data of the same request)
+        break;
+      }
+      ++received;
+      burst.push_back(std::move(next));
     }
-    return;
+    HandleBurst(std::move(burst));
+    if (ended) return;
   }
-  uint32_t partition = v.batch.partition();
-  if (Apply(std::move(owned), std::move(v.batch), size, now)) DrainHeld(partition);
 }
 
 void PeerReader::DrainHeld(uint32_t partition) {
@@ -279,6 +272,110 @@ void PeerReader::ExpireHeld(absl::Time now) {
   }
 }
 
+void PeerReader::RecordApplied(const storage::ApplyResult& r, const proto::MutationBatch& batch,
+                               size_t size, uint64_t messages) {
+  gaps_.erase(batch.partition());
+  skew_backoff_ = opts_.retry_initial;
+  retry_backoff_ = opts_.retry_initial;
+  gap_backoff_ = opts_.retry_initial;
+  clock::Timestamp applied_hlc = store_->AppliedHlc(peer_.id);
+  if (metrics_ != nullptr) {
+    metrics_->AppliedMutations(peer_.name).Increment(static_cast<double>(r.applied));
+    metrics_->AppliedBytes(peer_.name).Increment(static_cast<double>(size));
+    if (r.applied > 0 && batch.mutations_size() > 0) {
+      // Lag: apply time minus the physical time of the newest mutation of the batch.
+      double lag_ms = static_cast<double>(wall_->NowMillis()) -
+                      static_cast<double>(
+                          clock::PhysicalMillis(batch.mutations(batch.mutations_size() - 1).hlc()));
+      metrics_->ReplicationLag(peer_.name).Observe(std::max(0.0, lag_ms / 1000.0));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  status_.applied_mutations += r.applied;
+  status_.conflicts += r.conflicts;
+  status_.duplicates += r.duplicates;
+  status_.batches_applied += messages;
+  status_.last_applied_hlc = std::max(status_.last_applied_hlc, applied_hlc);
+  status_.clock_skew_hold = false;
+}
+
+void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
+  {
+    absl::MutexLock lock(&mu_);
+    status_.link_up = true;
+  }
+  absl::Time now = absl::Now();
+  struct Checked {
+    NatsMsgPtr msg;
+    proto::MutationBatch batch;
+    size_t size;
+  };
+  // Per partition, in arrival order (partitions are independent, so grouping reorders nothing
+  // that matters).
+  std::map<uint32_t, std::vector<Checked>> by_partition;
+  for (NatsMsgPtr& owned : msgs) {
+    natsMsg* msg = owned.get();
+    if (now < hold_until_) {
+      // Held for clock skew or a retry: the rest of this request waits too, unapplied.
+      Nak(msg, hold_until_ - now);
+      continue;
+    }
+    size_t size = static_cast<size_t>(natsMsg_GetDataLength(msg));
+    BatchVerdict v = CheckBatch(natsMsg_GetData(msg), size, check_ctx_);
+    if (v.reject) {
+      if (DeadLetter(msg, *v.reject, v.detail)) {
+        Ack(msg);
+      } else {
+        Nak(msg, opts_.retry_max);
+      }
+      continue;
+    }
+    uint32_t p = v.batch.partition();
+    by_partition[p].push_back(Checked{std::move(owned), std::move(v.batch), size});
+  }
+  for (auto& [p, list] : by_partition) {
+    size_t k = 0;
+    while (k < list.size()) {
+      if (absl::Now() < hold_until_) {
+        Nak(list[k].msg.get(), hold_until_ - absl::Now());
+        ++k;
+        continue;
+      }
+      // A run of consecutive batches that continues the watermark is applied as one batch:
+      // one RocksDB write instead of one per message, which is what keeps a reader ahead of a
+      // source sending many small batches. Each message is acked after the merged apply.
+      size_t e = k + 1;
+      while (e < list.size() &&
+             list[e].batch.first_sequence() == list[e - 1].batch.last_sequence() + 1) {
+        ++e;
+      }
+      if (e - k >= 2 &&
+          list[k].batch.first_sequence() <= store_->AppliedWatermark(peer_.id, p) + 1) {
+        proto::MutationBatch merged = list[k].batch;
+        size_t bytes = list[k].size;
+        for (size_t i = k + 1; i < e; ++i) {
+          for (const proto::Mutation& m : list[i].batch.mutations()) *merged.add_mutations() = m;
+          merged.set_last_sequence(list[i].batch.last_sequence());
+          bytes += list[i].size;
+        }
+        absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(merged);
+        if (r.ok()) {
+          for (size_t i = k; i < e; ++i) Ack(list[i].msg.get());
+          RecordApplied(*r, merged, bytes, e - k);
+          DrainHeld(p);
+          k = e;
+          continue;
+        }
+        // Nothing was applied: handle the messages one by one, with all their outcomes.
+      }
+      if (Apply(std::move(list[k].msg), std::move(list[k].batch), list[k].size, absl::Now())) {
+        DrainHeld(p);
+      }
+      ++k;
+    }
+  }
+}
+
 bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t size,
                        absl::Time now) {
   natsMsg* msg = owned.get();
@@ -286,29 +383,7 @@ bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t s
   absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(batch);
   if (r.ok()) {
     Ack(msg);
-    gaps_.erase(batch.partition());
-    skew_backoff_ = opts_.retry_initial;
-    retry_backoff_ = opts_.retry_initial;
-    gap_backoff_ = opts_.retry_initial;
-    clock::Timestamp applied_hlc = store_->AppliedHlc(peer_.id);
-    if (metrics_ != nullptr) {
-      metrics_->AppliedMutations(peer_.name).Increment(static_cast<double>(r->applied));
-      metrics_->AppliedBytes(peer_.name).Increment(static_cast<double>(size));
-      if (r->applied > 0 && batch.mutations_size() > 0) {
-        // Lag: apply time minus the physical time of the newest mutation of the batch.
-        double lag_ms = static_cast<double>(wall_->NowMillis()) -
-                        static_cast<double>(clock::PhysicalMillis(
-                            batch.mutations(batch.mutations_size() - 1).hlc()));
-        metrics_->ReplicationLag(peer_.name).Observe(std::max(0.0, lag_ms / 1000.0));
-      }
-    }
-    absl::MutexLock lock(&mu_);
-    status_.applied_mutations += r->applied;
-    status_.conflicts += r->conflicts;
-    status_.duplicates += r->duplicates;
-    status_.batches_applied++;
-    status_.last_applied_hlc = std::max(status_.last_applied_hlc, applied_hlc);
-    status_.clock_skew_hold = false;
+    RecordApplied(*r, batch, size, 1);
     return true;
   }
   const absl::Status& st = r.status();

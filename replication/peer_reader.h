@@ -23,6 +23,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -59,7 +60,11 @@ class PeerReader {
   void Run();
   bool Setup();     // subscription and consumer; false: retry later
   void PullOnce();  // one pull request until it ends
-  void HandleMessage(NatsMsgPtr msg);
+  // Checks the messages of one burst, applies runs of consecutive batches of a partition as
+  // one batch, and hands the rest to Apply one by one.
+  void HandleBurst(std::vector<NatsMsgPtr> msgs);
+  void RecordApplied(const storage::ApplyResult& r, const proto::MutationBatch& batch, size_t size,
+                     uint64_t messages);
   // Applies a checked batch and acks, naks, holds or dead-letters it. True when applied.
   bool Apply(NatsMsgPtr msg, proto::MutationBatch batch, size_t size, absl::Time now);
   void DrainHeld(uint32_t partition);  // applies held batches the watermark has reached
