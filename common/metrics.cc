@@ -46,7 +46,7 @@ Metrics::Metrics(std::string region)
                     "Mutations in the source's outbox not yet applied here.", region_)),
       oldest_unreplicated_(Make(BuildGauge(), *registry_,
                                 "globaltable_replication_oldest_unreplicated_seconds",
-                                "Age of the oldest local mutation the peer has not applied.",
+                                "Age of the oldest mutation of the source region not yet applied here.",
                                 region_)),
       published_mutations_(Make(BuildCounter(), *registry_,
                                 "globaltable_replication_published_mutations_total",
@@ -152,8 +152,8 @@ prometheus::Histogram& Metrics::ReplicationLag(absl::string_view source_region) 
 prometheus::Gauge& Metrics::PendingMutations(absl::string_view source_region) {
   return pending_.Add({{"source_region", S(source_region)}});
 }
-prometheus::Gauge& Metrics::OldestUnreplicated(absl::string_view peer_region) {
-  return oldest_unreplicated_.Add({{"peer_region", S(peer_region)}});
+prometheus::Gauge& Metrics::OldestUnreplicated(absl::string_view source_region) {
+  return oldest_unreplicated_.Add({{"source_region", S(source_region)}});
 }
 prometheus::Counter& Metrics::PublishedMutations() { return published_mutations_.Add({}); }
 prometheus::Counter& Metrics::PublishedBytes() { return published_bytes_.Add({}); }

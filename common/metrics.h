@@ -46,10 +46,10 @@ class Metrics {
   std::string Serialize();
   void AddCollectHook(std::function<void()> hook);
 
-  // ---- Replication (source_region: where a mutation came from; peer_region: where ours go).
+  // ---- Replication (source_region: where a mutation came from).
   prometheus::Histogram& ReplicationLag(absl::string_view source_region);
   prometheus::Gauge& PendingMutations(absl::string_view source_region);
-  prometheus::Gauge& OldestUnreplicated(absl::string_view peer_region);
+  prometheus::Gauge& OldestUnreplicated(absl::string_view source_region);
   prometheus::Counter& PublishedMutations();
   prometheus::Counter& PublishedBytes();
   prometheus::Counter& AppliedMutations(absl::string_view source_region);

@@ -6,12 +6,13 @@
 // no work happens in a signal handler.
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "clock/hlc.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -22,6 +23,7 @@
 #include "daemon/control/admin_endpoints.h"
 #include "daemon/control/region_control.h"
 #include "daemon/http_server.h"
+#include "daemon/metrics_hooks.h"
 #include "replication/replicator.h"
 #include "storage/store.h"
 
@@ -100,15 +102,17 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
       if (!repl) return HttpResponse{503, "application/json", "{\"error\":\"stopping\"}"};
       return HttpResponse{200, "application/json", repl->StatusJson()};
     });
-    metrics.AddCollectHook([&repl, &metrics] {
-      if (repl) metrics.NatsConnected().Set(repl->Status().nats_connected ? 1 : 0);
-    });
   } else {
     admin.Register("GET", "/v1/replication", [](const HttpRequest&) {
       return HttpResponse{200, "application/json",
                           "{\"enabled\":false,\"reason\":\"no NATS URLs configured\"}"};
     });
   }
+  InstallCollectHooks(&metrics, store.get(), &hlc, config,
+                      [&repl]() -> std::optional<replication::ReplicationStatus> {
+                        if (!repl) return std::nullopt;
+                        return repl->Status();
+                      });
   ControlEndpoints control_endpoints(store.get(), control.get(), &metrics, {self.name, self.id},
                                      regions, peers_fn);
   auto control_handler = [&control_endpoints](const HttpRequest& r) {

@@ -9,6 +9,7 @@ namespace globaltable::storage {
 void ConflictLog::Record(ConflictRecord record) {
   absl::MutexLock lock(&mu_);
   ++total_;
+  ++counts_[{record.loser_region, record.table}];
   if (capacity_ == 0) return;
   ring_.push_front(std::move(record));
   while (ring_.size() > capacity_) ring_.pop_back();
@@ -22,6 +23,14 @@ std::vector<ConflictRecord> ConflictLog::Recent() const {
 uint64_t ConflictLog::total() const {
   absl::MutexLock lock(&mu_);
   return total_;
+}
+
+std::vector<ConflictCount> ConflictLog::Counts() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<ConflictCount> out;
+  out.reserve(counts_.size());
+  for (const auto& [key, count] : counts_) out.push_back({key.first, key.second, count});
+  return out;
 }
 
 std::string DescribeKey(const proto::Item& key) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,12 +31,14 @@ class ConflictLog {
   void Record(ConflictRecord record);
   std::vector<ConflictRecord> Recent() const;
   uint64_t total() const;
+  std::vector<ConflictCount> Counts() const;  // sorted by (loser region, table)
 
  private:
   const size_t capacity_;
   mutable absl::Mutex mu_;
   std::deque<ConflictRecord> ring_ ABSL_GUARDED_BY(mu_);  // front = newest
   uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::pair<clock::RegionId, std::string>, uint64_t> counts_ ABSL_GUARDED_BY(mu_);
 };
 
 // A readable rendering of key attributes for logs: pk="a" sk=3 (B values as hex).

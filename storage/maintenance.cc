@@ -78,6 +78,8 @@ clock::Timestamp StoreImpl::AppliedHlc(clock::RegionId origin) const {
 
 std::vector<ConflictRecord> StoreImpl::RecentConflicts() const { return conflicts_.Recent(); }
 
+std::vector<ConflictCount> StoreImpl::ConflictCounts() const { return conflicts_.Counts(); }
+
 StoreStats StoreImpl::stats() const {
   StoreStats s;
   s.conflicts = conflicts_.total();

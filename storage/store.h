@@ -139,6 +139,13 @@ struct ConflictRecord {
   absl::Time when;
 };
 
+// Every conflict recorded since the store opened, by the losing write's region and table.
+struct ConflictCount {
+  clock::RegionId loser_region = 0;
+  std::string table;
+  uint64_t count = 0;
+};
+
 struct ApplyResult {
   uint64_t applied = 0;      // mutations that became the stored version
   uint64_t superseded = 0;   // mutations older than the stored version (LWW losers)
@@ -227,6 +234,8 @@ class Store {
   // arriving mutation when it is older than the stored version, or the stored version (with
   // local_write_lost if it was written here) when a concurrent newer write replaces it.
   virtual std::vector<ConflictRecord> RecentConflicts() const = 0;
+  // Totals since open per (loser region, table), for the conflicts metric. Sorted.
+  virtual std::vector<ConflictCount> ConflictCounts() const = 0;
   virtual StoreStats stats() const = 0;
 
   // ---- Small persistent settings (write mode, drill history, ...), in the metadata family.

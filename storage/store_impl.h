@@ -82,6 +82,7 @@ class StoreImpl final : public Store {
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override;
   absl::StatusOr<TableDigest> Digest(absl::string_view table) const override;
   std::vector<ConflictRecord> RecentConflicts() const override;
+  std::vector<ConflictCount> ConflictCounts() const override;
   StoreStats stats() const override;
 
   absl::Status PutSetting(absl::string_view name, absl::string_view value) override;

@@ -61,6 +61,7 @@ class MemoryStore final : public storage::Store {
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override;
   absl::StatusOr<storage::TableDigest> Digest(absl::string_view table) const override;
   std::vector<storage::ConflictRecord> RecentConflicts() const override;
+  std::vector<storage::ConflictCount> ConflictCounts() const override { return {}; }
   storage::StoreStats stats() const override;
   absl::Status PutSetting(absl::string_view name, absl::string_view value) override;
   absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) const override;

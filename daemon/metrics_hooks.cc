@@ -1,0 +1,89 @@
+// Scrape-time metrics from the store, the clock and replication. See metrics_hooks.h.
+#include "daemon/metrics_hooks.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace globaltable::daemon {
+namespace {
+
+// State carried between scrapes (scrapes never overlap: Metrics serializes them).
+struct HookState {
+  std::map<std::pair<clock::RegionId, std::string>, uint64_t> conflicts_exported;
+  uint64_t backward_jumps_exported = 0;
+  uint64_t rejected_exported = 0;
+};
+
+}  // namespace
+
+void InstallCollectHooks(
+    Metrics* metrics, storage::Store* store, clock::HybridClock* clock, const Config& config,
+    std::function<std::optional<replication::ReplicationStatus>()> replication) {
+  auto state = std::make_shared<HookState>();
+  const RegionConfig self = config.self;
+  const DeploymentConfig deployment = config.deployment;
+  metrics->ClockMaxOffset().Set(absl::ToDoubleSeconds(clock->max_offset()));
+
+  metrics->AddCollectHook([=] {
+    // Conflicts, by the losing write's region and table.
+    for (const storage::ConflictCount& c : store->ConflictCounts()) {
+      uint64_t& seen = state->conflicts_exported[{c.loser_region, c.table}];
+      if (c.count <= seen) continue;
+      const RegionConfig* r = deployment.FindRegion(c.loser_region);
+      const std::string source = c.loser_region == self.id ? self.name
+                                 : r != nullptr            ? r->name
+                                                           : absl::StrCat("id-", c.loser_region);
+      metrics->Conflicts(source, c.table).Increment(static_cast<double>(c.count - seen));
+      seen = c.count;
+    }
+
+    // Clock counters kept by the HLC itself.
+    const clock::ClockStats cs = clock->stats();
+    if (cs.backward_jumps > state->backward_jumps_exported) {
+      metrics->ClockBackwardJumps().Increment(
+          static_cast<double>(cs.backward_jumps - state->backward_jumps_exported));
+      state->backward_jumps_exported = cs.backward_jumps;
+    }
+    if (cs.rejected_remote > state->rejected_exported) {
+      metrics->ClockRejectedTimestamps().Increment(
+          static_cast<double>(cs.rejected_remote - state->rejected_exported));
+      state->rejected_exported = cs.rejected_remote;
+    }
+
+    // Tables: items, tombstones and this region's role.
+    for (const std::string& table : store->ListTables()) {
+      absl::StatusOr<storage::TableStats> stats = store->GetTableStats(table);
+      if (stats.ok()) {
+        metrics->StoreLiveItems(table).Set(static_cast<double>(stats->live_items));
+        metrics->StoreTombstones(table).Set(static_cast<double>(stats->tombstones));
+      }
+      absl::StatusOr<proto::TableSchema> schema = store->DescribeTable(table);
+      if (schema.ok()) {
+        const std::string& primary = schema->primary_region();
+        metrics->SetTableRole(table, primary.empty()       ? "active_active"
+                                     : primary == self.name ? "primary"
+                                                            : "secondary");
+      }
+    }
+    const storage::StoreStats ss = store->stats();
+    metrics->StoreSstBytes().Set(static_cast<double>(ss.sst_bytes));
+    metrics->StorePendingCompactionBytes().Set(static_cast<double>(ss.pending_compaction_bytes));
+
+    // Replication, as seen where it lands.
+    if (!replication) return;
+    std::optional<replication::ReplicationStatus> rs = replication();
+    if (!rs.has_value()) return;
+    metrics->NatsConnected().Set(rs->nats_connected ? 1 : 0);
+    for (const replication::PeerStatus& p : rs->peers) {
+      metrics->OldestUnreplicated(p.region).Set(p.lag_seconds);
+      metrics->ClockRemoteOffset(p.region).Set(
+          p.clock_skew_hold ? static_cast<double>(p.clock_skew_ms) / 1000.0 : -p.lag_seconds);
+    }
+  });
+}
+
+}  // namespace globaltable::daemon

@@ -1,0 +1,31 @@
+// Collect hooks: metrics read from the store, the clock and replication at scrape time.
+//
+// Counters that modules cannot increment themselves (conflicts are found inside the store) are
+// advanced by the difference since the previous scrape; gauges are set from current state.
+//
+//   InstallCollectHooks(&metrics, store.get(), &hlc, config, [&] { return repl->Status(); });
+//
+// Thread-safety: the hooks run on the scraping thread, one scrape at a time (Metrics
+// serializes scrapes); the objects passed in must outlive `metrics`' last scrape.
+#ifndef GLOBALTABLE_DAEMON_METRICS_HOOKS_H_
+#define GLOBALTABLE_DAEMON_METRICS_HOOKS_H_
+
+#include <functional>
+#include <optional>
+
+#include "clock/hlc.h"
+#include "common/metrics.h"
+#include "daemon/config.h"
+#include "replication/status.h"
+#include "storage/store.h"
+
+namespace globaltable::daemon {
+
+// `replication` may be empty (no NATS configured).
+void InstallCollectHooks(Metrics* metrics, storage::Store* store, clock::HybridClock* clock,
+                         const Config& config,
+                         std::function<std::optional<replication::ReplicationStatus>()> replication);
+
+}  // namespace globaltable::daemon
+
+#endif  // GLOBALTABLE_DAEMON_METRICS_HOOKS_H_
