@@ -28,7 +28,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError  # noqa: E4
 
 
 def writer(name, url, args, stats, lock, stop):
-    client = boto3.client("dynamodb", endpoint_url=url,
+    # boto3's default session is not thread-safe: one session per writer thread.
+    client = boto3.session.Session().client("dynamodb", endpoint_url=url,
                           config=Config(retries={"max_attempts": 1}, max_pool_connections=4,
                                         connect_timeout=2, read_timeout=5))
     interval = 1.0 / args.rate if args.rate > 0 else 0
