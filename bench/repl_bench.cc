@@ -193,6 +193,9 @@ class TimedStore final : public storage::Store {
   std::vector<storage::ConflictRecord> RecentConflicts() const override {
     return inner_->RecentConflicts();
   }
+  std::vector<storage::ConflictCount> ConflictCounts() const override {
+    return inner_->ConflictCounts();
+  }
   storage::StoreStats stats() const override { return inner_->stats(); }
   absl::Status PutSetting(absl::string_view n, absl::string_view v) override {
     return inner_->PutSetting(n, v);
