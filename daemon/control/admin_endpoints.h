@@ -25,21 +25,14 @@
 #include "absl/strings/string_view.h"
 #include "common/metrics.h"
 #include "daemon/control/region_control.h"
+#include "daemon/ctl/admin_client.h"
 #include "storage/store.h"
 
 namespace globaltable::daemon {
 
-// What this region knows about its replication from one peer, for /v1/status.
-struct PeerSummary {
-  std::string source_region;
-  uint32_t source_id = 0;
-  bool link_up = false;
-  double lag_seconds = 0;
-  uint64_t pending = 0;
-  uint64_t applied = 0;
-  uint64_t conflicts = 0;
-  bool resync_required = false;
-};
+// What this region knows about its replication from one peer, for /v1/status: the same record
+// globaltablectl decodes from the reply, so the two sides cannot drift apart.
+using PeerSummary = ctl::PeerStatus;
 
 struct RegionRef {
   std::string name;
