@@ -133,7 +133,7 @@ def run_load_with_fault(cluster, fault, seconds=3.0):
         w.start()
     wait_until(lambda: all(len(w.acked) > 20 for w in writers), 30, "writes flowing")
     before = [len(w.acked) for w in writers]
-    fault()
+    fault(writers)
     deadline = time.monotonic() + seconds
     wait_until(lambda: time.monotonic() > deadline, seconds + 5, "load period")
     stop.set()
@@ -195,8 +195,12 @@ def test_conflicts_converge(cluster):
 def test_kill_daemon_mid_load(cluster):
     victim = cluster.regions[1]
 
-    def fault():
+    def fault(writers):
+        errors_before = writers[1].errors
         victim.kill()
+        # Keep it down until its writer has seen a refusal, however slowly that thread runs.
+        wait_until(lambda: writers[1].errors > errors_before, 20,
+                   "the killed region refusing writes")
         victim.start()
 
     writers = run_load_with_fault(cluster, fault)
@@ -206,7 +210,7 @@ def test_kill_daemon_mid_load(cluster):
 
 
 def test_kill_nats_mid_load(cluster):
-    def fault():
+    def fault(writers):
         for n in cluster.nats:
             n.kill()
         deadline = time.monotonic() + 1.0
@@ -222,7 +226,7 @@ def test_kill_nats_mid_load(cluster):
 def test_cut_region_healed(cluster):
     victim = cluster.regions[2]
 
-    def fault():
+    def fault(writers):
         victim.admin_post("/v1/replication/cut", {"cut": True})
         wait_until(lambda: all(p["paused"] for p in victim.replication()["peers"]), 10,
                    "replication paused")
