@@ -15,7 +15,11 @@
 //   raw_js      the same payloads without our stack: 100-mutation MutationBatch messages
 //               published asynchronously to a plain stream and read back by pull requests with
 //               per-message acks (mutations/s)
+//   raw_js_lag  one-mutation MutationBatch messages published at --rate for --seconds to a
+//               plain stream and pulled back with acks: publish-to-consume latency (p50, p99)
 //   raw_rocksdb RocksDB WriteBatch of 100 puts of the same item bytes (puts/s)
+// Each phase also prints how many mutations the publisher put in a message, and the run ends
+// with the targets computed from this run's figures.
 //
 // Thread-safety: a tool; the phases run one after the other.
 #include <algorithm>
@@ -352,6 +356,101 @@ double RawJetStream(const std::string& url, int messages) {
   return static_cast<double>(messages) * 100 / secs;
 }
 
+// Raw JetStream lag: one-mutation MutationBatch payloads (what a message carries when every
+// write is sent on its own) published at `rate` messages/s for `seconds` to a plain stream and
+// pulled back with per-message acks; latency from before the publish to the consumer's decode.
+// Returns the sorted latencies in ms.
+std::vector<double> RawJetStreamLag(const std::string& url, int rate, int seconds) {
+  auto link = NatsLink::Create({url}, "rawlag", absl::Milliseconds(100));
+  if (!link.ok()) Die(link.status().ToString());
+  while (!(*link)->connected()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  jsCtx* js = *(*link)->JetStream("");
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  const char* subjects[] = {"rawlag.>"};
+  cfg.Name = "RAWLAG";
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  jsStreamInfo* si = nullptr;
+  if (js_AddStream(&si, js, &cfg, nullptr, nullptr) != NATS_OK) Die("raw lag stream");
+  jsStreamInfo_Destroy(si);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = "rawlag";
+  cc.AckPolicy = js_AckExplicit;
+  jsConsumerInfo* ci = nullptr;
+  if (js_AddConsumer(&ci, js, "RAWLAG", &cc, nullptr, nullptr) != NATS_OK) {
+    Die("raw lag consumer");
+  }
+  jsConsumerInfo_Destroy(ci);
+
+  const int messages = rate * seconds;
+  std::vector<double> lags;
+  lags.reserve(static_cast<size_t>(messages));
+  natsSubscription* raw_sub = nullptr;
+  std::string inbox = (*link)->NewInbox();
+  natsConnection_SubscribeSync(&raw_sub, (*link)->conn(), inbox.c_str());
+  NatsSubPtr sub(raw_sub);
+  std::thread consumer([&] {
+    const char* req = "{\"batch\":64,\"expires\":500000000}";
+    int consumed = 0;
+    int64_t give_up = NowNs() + (int64_t{seconds} + 60) * 1000000000LL;
+    while (consumed < messages && NowNs() < give_up) {
+      natsConnection_PublishRequestString((*link)->conn(),
+                                          "$JS.API.CONSUMER.MSG.NEXT.RAWLAG.rawlag",
+                                          inbox.c_str(), req);
+      int got = 0;
+      while (got < 64) {
+        natsMsg* m = nullptr;
+        if (natsSubscription_NextMsg(&m, sub.get(), 1500) != NATS_OK) break;
+        NatsMsgPtr msg(m);
+        if (natsMsg_GetDataLength(m) == 0 && !HeaderValue(m, "Status").empty()) break;
+        proto::MutationBatch decoded;
+        decoded.ParseFromArray(natsMsg_GetData(m), natsMsg_GetDataLength(m));
+        lags.push_back(static_cast<double>(NowNs() - static_cast<int64_t>(decoded.sent_hlc())) /
+                       1e6);
+        natsConnection_PublishString((*link)->conn(), natsMsg_GetReply(m), "+ACK");
+        ++got;
+        ++consumed;
+      }
+    }
+  });
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.PublishAsync.MaxPending = 256;
+  jsCtx* pub_js = nullptr;
+  natsConnection_JetStream(&pub_js, (*link)->conn(), &jo);
+  proto::MutationBatch batch;
+  batch.set_origin_region(1);
+  batch.set_origin_name("r1");
+  proto::Mutation* m = batch.add_mutations();
+  m->set_kind(proto::Mutation::PUT);
+  m->set_table("bench");
+  m->set_hlc(uint64_t{1} << 40);
+  const int64_t period = 1000000000LL / rate;
+  const int64_t t0 = NowNs();
+  for (int i = 0; i < messages; ++i) {
+    const int64_t due = t0 + static_cast<int64_t>(i) * period;
+    while (NowNs() < due) {
+    }
+    m->set_sequence(static_cast<uint64_t>(i + 1));
+    *m->mutable_item() = MakeItem(static_cast<uint64_t>(i));
+    batch.set_sent_hlc(static_cast<uint64_t>(NowNs()));
+    std::string body = batch.SerializeAsString();
+    std::string subject = absl::StrCat("rawlag.", i % 16);
+    if (js_PublishAsync(pub_js, subject.c_str(), body.data(), static_cast<int>(body.size()),
+                        nullptr) != NATS_OK) {
+      Die("raw lag publish");
+    }
+  }
+  js_PublishAsyncComplete(pub_js, nullptr);
+  consumer.join();
+  jsCtx_Destroy(pub_js);
+  js_DeleteStream(js, "RAWLAG", nullptr, nullptr);
+  std::sort(lags.begin(), lags.end());
+  return lags;
+}
+
 double RawRocksDb(const std::string& dir, int items) {
   rocksdb::Options o;
   o.create_if_missing = true;
@@ -400,6 +499,18 @@ int Main(int argc, char** argv) {
   if (!a.store->CreateTable(Schema()).ok()) Die("create table");
   WaitCaughtUp(a, b, 60);
 
+  // Mutations per published message since the last call: how well the publisher batched.
+  uint64_t seen_batches = 0, seen_mutations = 0;
+  auto per_batch = [&] {
+    PublisherStatus ps = a.repl->Status().publisher;
+    uint64_t batches = ps.batches_published - seen_batches;
+    uint64_t mutations = ps.mutations_published - seen_mutations;
+    seen_batches = ps.batches_published;
+    seen_mutations = ps.mutations_published;
+    return batches == 0 ? 0.0 : static_cast<double>(mutations) / static_cast<double>(batches);
+  };
+  per_batch();
+
   // Throughput.
   int64_t start = NowNs();
   std::vector<std::thread> writers;
@@ -414,9 +525,9 @@ int Main(int argc, char** argv) {
   double repl_secs = static_cast<double>(NowNs() - start) / 1e9;
   std::printf(
       "throughput: %llu writes in %.2f s (%.0f local writes/s); replicated in %.2f s "
-      "(%.0f mutations/s)\n",
+      "(%.0f mutations/s; %.1f mutations per message)\n",
       static_cast<unsigned long long>(items), write_secs, static_cast<double>(items) / write_secs,
-      repl_secs, static_cast<double>(items) / repl_secs);
+      repl_secs, static_cast<double>(items) / repl_secs, per_batch());
 
   // Lag at a fixed rate.
   uint32_t parts = a.store->num_partitions();
@@ -435,9 +546,11 @@ int Main(int argc, char** argv) {
   WaitCaughtUp(a, b, 120);
   lag.Stop();
   std::vector<double> lags = lag.LagsMs();
-  std::printf("lag at %d writes/s for %d s: %zu samples, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              rate, seconds, lags.size(), Percentile(lags, 0.5), Percentile(lags, 0.99),
-              lags.empty() ? 0.0 : lags.back());
+  std::printf(
+      "lag at %d writes/s for %d s: %zu samples, p50 %.2f ms, p99 %.2f ms, max %.2f ms (%.1f "
+      "mutations per message)\n",
+      rate, seconds, lags.size(), Percentile(lags, 0.5), Percentile(lags, 0.99),
+      lags.empty() ? 0.0 : lags.back(), per_batch());
 
   // Catch-up after a backlog.
   b.repl->SetPaused(true);
@@ -460,16 +573,36 @@ int Main(int argc, char** argv) {
   double catch_secs = static_cast<double>(NowNs() - start) / 1e9;
   std::printf(
       "catch-up: %llu mutations backlog (written and published in %.2f s) applied in "
-      "%.2f s (%.0f mutations/s)\n",
+      "%.2f s (%.0f mutations/s; %.1f mutations per message)\n",
       static_cast<unsigned long long>(backlog), fill_secs, catch_secs,
-      static_cast<double>(backlog) / catch_secs);
+      static_cast<double>(backlog) / catch_secs, per_batch());
 
   a.repl.reset();
   b.repl.reset();
-  std::printf("raw_js: %.0f mutations/s (100-mutation batches, publish + pull + ack)\n",
-              RawJetStream((*server)->url(), static_cast<int>(items / 100)));
-  std::printf("raw_rocksdb: %.0f puts/s (WriteBatch of 100, WAL on, no fsync)\n",
-              RawRocksDb(dir + "/raw", static_cast<int>(items)));
+  const double raw_js = RawJetStream((*server)->url(), static_cast<int>(items / 100));
+  std::printf("raw_js: %.0f mutations/s (100-mutation batches, publish + pull + ack)\n", raw_js);
+  std::vector<double> raw_lags = RawJetStreamLag((*server)->url(), rate, seconds);
+  std::printf("raw_js_lag at %d messages/s for %d s: %zu samples, p50 %.2f ms, p99 %.2f ms, "
+              "max %.2f ms (1 mutation per message)\n",
+              rate, seconds, raw_lags.size(), Percentile(raw_lags, 0.5),
+              Percentile(raw_lags, 0.99), raw_lags.empty() ? 0.0 : raw_lags.back());
+  const double raw_rocksdb = RawRocksDb(dir + "/raw", static_cast<int>(items));
+  std::printf("raw_rocksdb: %.0f puts/s (WriteBatch of 100, WAL on, no fsync)\n", raw_rocksdb);
+
+  // The targets, from this run's figures.
+  const double throughput = static_cast<double>(items) / repl_secs;
+  const double floor = std::max(50000.0, std::min(raw_js, raw_rocksdb) / 2);
+  std::printf("target throughput >= max(50k, half the slower raw limit) = %.0f/s: %.0f/s, %s\n",
+              floor, throughput, throughput >= floor ? "met" : "not met");
+  const double p50 = Percentile(lags, 0.5), raw_p50 = Percentile(raw_lags, 0.5);
+  const double p99 = Percentile(lags, 0.99), raw_p99 = Percentile(raw_lags, 0.99);
+  std::printf("target lag p50 <= raw p50 + 1 ms = %.2f ms: %.2f ms, %s\n", raw_p50 + 1, p50,
+              p50 <= raw_p50 + 1 ? "met" : "not met");
+  std::printf("target lag p99 <= 1.5 x raw p99 = %.2f ms: %.2f ms, %s\n", 1.5 * raw_p99, p99,
+              p99 <= 1.5 * raw_p99 ? "met" : "not met");
+  const double catch_up = static_cast<double>(backlog) / catch_secs;
+  std::printf("target catch-up >= 100k mutations/s: %.0f/s, %s\n", catch_up,
+              catch_up >= 100000 ? "met" : "not met");
   a.store.reset();
   b.store.reset();
   std::error_code ec;
