@@ -2,15 +2,17 @@
 // raw baselines measured in the same run. Method and results: docs/benchmarks.md
 // ("Replication").
 //
-//   repl_bench [--items=100000] [--rate=5000] [--seconds=5] [--backlog=200000]
+//   repl_bench [--items=100000] [--batch=25] [--rate=5000] [--seconds=5] [--backlog=200000]
 //
 // Starts a nats-server (JetStream, temp dir) and two RocksDB stores (regions 1 and 2) with a
 // Replicator each, then measures in order:
-//   throughput  4 threads write --items 200-byte items into region 1 as fast as they can; time
-//               until region 2 applied all of them
+//   throughput  4 threads write --items 200-byte items into region 1 as fast as they can,
+//               --batch items per Store::WriteMany (1: one Store::Write each); time until
+//               region 2 applied all of them
 //   lag         --rate writes/s for --seconds; per write, region 2's apply time minus region 1's
 //               commit time (p50, p99, max)
-//   catch-up    region 2 paused while --backlog items are written and published; time for it to
+//   catch-up    region 2 paused while --backlog items are written (as for throughput) and
+//               published; time for it to
 //               apply them once resumed
 //   raw_js      the same payloads without our stack: 100-mutation MutationBatch messages
 //               published asynchronously to a plain stream and read back by pull requests with
@@ -169,6 +171,10 @@ class TimedStore final : public storage::Store {
                                              const storage::DecisionFn& d) override {
     return inner_->Write(t, k, d);
   }
+  absl::StatusOr<std::vector<storage::WriteResult>> WriteMany(
+      absl::string_view t, absl::Span<const storage::WriteOp> ops) override {
+    return inner_->WriteMany(t, ops);
+  }
   absl::Status Scan(const storage::ScanSpec& s, const storage::ScanVisitor& v) const override {
     return inner_->Scan(s, v);
   }
@@ -266,6 +272,42 @@ void Write(Region* a, uint64_t i, LagRecorder* lag) {
       });
   if (!w.ok()) Die(w.status().ToString());
   if (lag != nullptr) lag->Committed(w->partition, w->sequence, NowNs());
+}
+
+// Items [first, first + count) as one Store::WriteMany (one commit, like a BatchWriteItem).
+void WriteMany(Region* a, uint64_t first, uint64_t count) {
+  std::vector<proto::Item> items;
+  std::vector<storage::WriteOp> ops;
+  items.reserve(count);
+  for (uint64_t i = first; i < first + count; ++i) items.push_back(MakeItem(i));
+  for (const proto::Item& item : items) {
+    storage::WriteOp op;
+    *op.key.add_attributes() = item.attributes(0);
+    op.decide = [&item](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
+      return storage::WriteDecision::Put(item);
+    };
+    ops.push_back(std::move(op));
+  }
+  absl::StatusOr<std::vector<storage::WriteResult>> w = a->store->WriteMany("bench", ops);
+  if (!w.ok()) Die(w.status().ToString());
+}
+
+// 4 threads write items [base, base + count): one at a time, or `batch` per WriteMany.
+void WriteAll(Region* a, uint64_t base, uint64_t count, uint64_t batch) {
+  std::vector<std::thread> writers;
+  for (uint64_t t = 0; t < 4; ++t) {
+    writers.emplace_back([=] {
+      if (batch <= 1) {
+        for (uint64_t i = t; i < count; i += 4) Write(a, base + i, nullptr);
+        return;
+      }
+      // Thread t takes every 4th run of `batch` items.
+      for (uint64_t first = t * batch; first < count; first += 4 * batch) {
+        WriteMany(a, base + first, std::min(batch, count - first));
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
 }
 
 double Percentile(const std::vector<double>& sorted, double q) {
@@ -468,13 +510,15 @@ double RawRocksDb(const std::string& dir, int items) {
 }
 
 int Main(int argc, char** argv) {
-  uint64_t items = 100000, backlog = 200000;
+  uint64_t items = 100000, backlog = 200000, batch = 25;
   int rate = 5000, seconds = 5;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a = argv[i];
     bool ok = true;
     if (absl::ConsumePrefix(&a, "--items=")) {
       ok = absl::SimpleAtoi(a, &items);
+    } else if (absl::ConsumePrefix(&a, "--batch=")) {
+      ok = absl::SimpleAtoi(a, &batch) && batch > 0;
     } else if (absl::ConsumePrefix(&a, "--backlog=")) {
       ok = absl::SimpleAtoi(a, &backlog);
     } else if (absl::ConsumePrefix(&a, "--rate=")) {
@@ -513,20 +557,14 @@ int Main(int argc, char** argv) {
 
   // Throughput.
   int64_t start = NowNs();
-  std::vector<std::thread> writers;
-  for (uint64_t t = 0; t < 4; ++t) {
-    writers.emplace_back([&, t] {
-      for (uint64_t i = t; i < items; i += 4) Write(&a, i, nullptr);
-    });
-  }
-  for (auto& w : writers) w.join();
+  WriteAll(&a, 0, items, batch);
   double write_secs = static_cast<double>(NowNs() - start) / 1e9;
   WaitCaughtUp(a, b, 600);
   double repl_secs = static_cast<double>(NowNs() - start) / 1e9;
   std::printf(
-      "throughput: %llu writes in %.2f s (%.0f local writes/s); replicated in %.2f s "
-      "(%.0f mutations/s; %.1f mutations per message)\n",
-      static_cast<unsigned long long>(items), write_secs, static_cast<double>(items) / write_secs,
+      "throughput: %llu writes (%llu per WriteMany) in %.2f s (%.0f local writes/s); "
+      "replicated in %.2f s (%.0f mutations/s; %.1f mutations per message)\n",
+      static_cast<unsigned long long>(items), static_cast<unsigned long long>(batch), write_secs, static_cast<double>(items) / write_secs,
       repl_secs, static_cast<double>(items) / repl_secs, per_batch());
 
   // Lag at a fixed rate.
@@ -556,13 +594,7 @@ int Main(int argc, char** argv) {
   b.repl->SetPaused(true);
   base += n;
   start = NowNs();
-  writers.clear();
-  for (uint64_t t = 0; t < 4; ++t) {
-    writers.emplace_back([&, t] {
-      for (uint64_t i = t; i < backlog; i += 4) Write(&a, base + i, nullptr);
-    });
-  }
-  for (auto& w : writers) w.join();
+  WriteAll(&a, base, backlog, batch);
   while (a.repl->Status().publisher.unpublished_mutations > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

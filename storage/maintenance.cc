@@ -85,6 +85,7 @@ StoreStats StoreImpl::stats() const {
   s.conflicts = conflicts_.total();
   s.local_writes = local_writes_.load(std::memory_order_relaxed);
   s.remote_applied = remote_applied_.load(std::memory_order_relaxed);
+  s.commit_groups = queue_.groups();
   for (rocksdb::ColumnFamilyHandle* cf : handles_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) s.sst_bytes += v;

@@ -48,6 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "clock/hlc.h"
 #include "clock/version.h"
 #include "proto/globaltable.pb.h"
@@ -84,6 +85,12 @@ struct WriteDecision {
 // Sees the current live item (nullptr when absent or deleted). Returning an error aborts the
 // write with that error and writes nothing.
 using DecisionFn = std::function<absl::StatusOr<WriteDecision>(const proto::Item* current)>;
+
+// One item of a WriteMany.
+struct WriteOp {
+  proto::Item key;
+  DecisionFn decide;
+};
 
 struct WriteResult {
   std::optional<proto::Item> old_item;  // the live item before the write, if any
@@ -158,6 +165,7 @@ struct StoreStats {
   uint64_t conflicts = 0;
   uint64_t local_writes = 0;
   uint64_t remote_applied = 0;
+  uint64_t commit_groups = 0;  // RocksDB writes of local writes, applies and table changes
   uint64_t sst_bytes = 0;
   uint64_t pending_compaction_bytes = 0;
 };
@@ -188,6 +196,13 @@ class Store {
                                                              const proto::Item& key) const = 0;
   virtual absl::StatusOr<WriteResult> Write(absl::string_view table, const proto::Item& key,
                                             const DecisionFn& decide) = 0;
+  // Several items of one table as one commit (BatchWriteItem, bulk loads): every decision runs
+  // under its key's lock, all locks are held until the commit, and all versions and change-log
+  // records go into one WriteBatch, so the group costs one WAL write. All or nothing: an error
+  // from any key or decision writes nothing. Keys must be distinct (kInvalidArgument).
+  // Results are in the order of `ops`.
+  virtual absl::StatusOr<std::vector<WriteResult>> WriteMany(absl::string_view table,
+                                                             absl::Span<const WriteOp> ops) = 0;
   // Visits live items: a Query when spec.partition_key is set, else a Scan.
   virtual absl::Status Scan(const ScanSpec& spec, const ScanVisitor& visit) const = 0;
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -101,6 +102,30 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
   const StatsDelta delta_;
   clock::Version version_;
   uint64_t sequence_ = 0;
+};
+
+// Several local writes of one table committed as one request (WriteMany). A table change is
+// exclusive, so the table is either live for every part or for none.
+class StoreImpl::MultiWrite final : public StoreImpl::CommitRequest {
+ public:
+  MultiWrite(const CatalogEntry& table, std::vector<LocalWrite*> parts)
+      : table_(table), parts_(std::move(parts)) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    if (!store->catalog_.IsLive(table_.table_id)) {
+      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
+      return;
+    }
+    for (LocalWrite* part : parts_) part->Build(store, ctx);
+  }
+
+  void Publish(StoreImpl* store) override {
+    for (LocalWrite* part : parts_) part->Publish(store);
+  }
+
+ private:
+  const CatalogEntry& table_;
+  const std::vector<LocalWrite*> parts_;
 };
 
 // CreateTable / DeleteTable / UpdateTable: one catalog entry plus a record in every partition.
@@ -564,39 +589,41 @@ absl::StatusOr<std::optional<proto::Item>> StoreImpl::GetItem(absl::string_view 
   return std::move(*stored->mutable_item());
 }
 
-absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const proto::Item& key,
-                                             const DecisionFn& decide) {
-  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
-  if (live == nullptr) {
-    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
-  }
-  const proto::TableSchema& schema = live->schema;
-  ASSIGN_OR_RETURN(proto::Item canonical_key, CanonicalKey(schema, key));
-  const std::string suffix = EncodeKeySuffix(schema, canonical_key);
-  const proto::AttributeValue* pk = FindAttribute(canonical_key, schema.partition_key().name());
-  WriteResult result;
-  result.partition = PartitionOf(schema.name(), *pk, num_partitions_);
-  const std::string item_key = layout::ItemKey(live->table_id, suffix);
+absl::StatusOr<StoreImpl::PreparedKey> StoreImpl::PrepareKey(const CatalogEntry& table,
+                                                              const proto::Item& key) const {
+  const proto::TableSchema& schema = table.schema;
+  PreparedKey k;
+  ASSIGN_OR_RETURN(k.canonical, CanonicalKey(schema, key));
+  k.suffix = EncodeKeySuffix(schema, k.canonical);
+  const proto::AttributeValue* pk = FindAttribute(k.canonical, schema.partition_key().name());
+  k.partition = PartitionOf(schema.name(), *pk, num_partitions_);
+  k.item_key = layout::ItemKey(table.table_id, k.suffix);
+  k.partition_prefix = EncodePartitionPrefix(schema, *pk);
+  return k;
+}
 
-  std::lock_guard<std::mutex> stripe(StripeFor(item_key));
-  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(item_key));
+absl::StatusOr<std::unique_ptr<StoreImpl::LocalWrite>> StoreImpl::DecideLocalWrite(
+    const CatalogEntry& table, PreparedKey key, const DecisionFn& decide, WriteResult* result) {
+  const proto::TableSchema& schema = table.schema;
+  result->partition = key.partition;
+  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(key.item_key));
   const bool was_live = current.has_value() && !current->tombstone();
   absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);
   if (!decision.ok()) return decision.status();
-  if (was_live) result.old_item = current->item();
+  if (was_live) result->old_item = current->item();
   if (decision->kind == WriteDecision::Kind::kNoop) {
-    result.new_item = result.old_item;
-    return result;
+    result->new_item = result->old_item;
+    return nullptr;
   }
   const bool tombstone = decision->kind == WriteDecision::Kind::kDelete;
   proto::Item image;
   if (tombstone) {
-    image = canonical_key;
+    image = std::move(key.canonical);
   } else {
     image = std::move(decision->item);
     RETURN_IF_ERROR(ValidateItemForWrite(schema, image));
     ASSIGN_OR_RETURN(proto::Item image_key, ExtractKey(schema, image));
-    if (EncodeKeySuffix(schema, image_key) != suffix) {
+    if (EncodeKeySuffix(schema, image_key) != key.suffix) {
       return absl::InvalidArgumentError("the new item's key attributes differ from the key");
     }
   }
@@ -604,16 +631,86 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
   after.set_tombstone(tombstone);
   if (!tombstone) *after.mutable_item() = image;
   const StatsDelta delta = DeltaOf(current, &after);
-  if (!tombstone) result.new_item = image;
+  if (!tombstone) result->new_item = image;
   const clock::Version prev = current.has_value()
                                   ? clock::Version{current->hlc(), current->origin_region()}
                                   : clock::Version{};
-  LocalWrite request(*live, item_key, result.partition, EncodePartitionPrefix(schema, *pk),
-                     std::move(image), tombstone, prev, delta);
-  RETURN_IF_ERROR(queue_.Submit(&request));
-  result.version = request.version();
-  result.sequence = request.sequence();
+  return std::make_unique<LocalWrite>(table, std::move(key.item_key), key.partition,
+                                      std::move(key.partition_prefix), std::move(image),
+                                      tombstone, prev, delta);
+}
+
+absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const proto::Item& key,
+                                             const DecisionFn& decide) {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  ASSIGN_OR_RETURN(PreparedKey prepared, PrepareKey(*live, key));
+  WriteResult result;
+  std::lock_guard<std::mutex> stripe(StripeFor(prepared.item_key));
+  ASSIGN_OR_RETURN(std::unique_ptr<LocalWrite> request,
+                   DecideLocalWrite(*live, std::move(prepared), decide, &result));
+  if (request == nullptr) return result;
+  RETURN_IF_ERROR(queue_.Submit(request.get()));
+  result.version = request->version();
+  result.sequence = request->sequence();
   return result;
+}
+
+absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view table,
+                                                              absl::Span<const WriteOp> ops) {
+  std::vector<WriteResult> results(ops.size());
+  if (ops.empty()) return results;
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  std::vector<PreparedKey> keys;
+  keys.reserve(ops.size());
+  for (const WriteOp& op : ops) {
+    ASSIGN_OR_RETURN(PreparedKey k, PrepareKey(*live, op.key));
+    keys.push_back(std::move(k));
+  }
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size());
+  {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const PreparedKey& k : keys) {
+      if (!seen.insert(k.item_key).second) {
+        return absl::InvalidArgumentError("Provided list of item keys contains duplicates");
+      }
+      stripes.push_back(StripeIndex(k.item_key));
+    }
+  }
+  // Every key's stripe, in increasing index order (the order rule of ApplyBatch), each once.
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (size_t i : stripes) stripes_[i].lock();
+  struct Unlock {
+    std::mutex* stripes;
+    const std::vector<size_t>& held;
+    ~Unlock() {
+      for (auto it = held.rbegin(); it != held.rend(); ++it) stripes[*it].unlock();
+    }
+  } unlock{stripes_.get(), stripes};
+
+  std::vector<std::unique_ptr<LocalWrite>> requests(ops.size());
+  std::vector<LocalWrite*> parts;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    ASSIGN_OR_RETURN(requests[i],
+                     DecideLocalWrite(*live, std::move(keys[i]), ops[i].decide, &results[i]));
+    if (requests[i] != nullptr) parts.push_back(requests[i].get());
+  }
+  if (parts.empty()) return results;
+  MultiWrite request(*live, std::move(parts));
+  RETURN_IF_ERROR(queue_.Submit(&request));
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (requests[i] == nullptr) continue;
+    results[i].version = requests[i]->version();
+    results[i].sequence = requests[i]->sequence();
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------------

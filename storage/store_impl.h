@@ -64,6 +64,8 @@ class StoreImpl final : public Store {
                                                      const proto::Item& key) const override;
   absl::StatusOr<WriteResult> Write(absl::string_view table, const proto::Item& key,
                                     const DecisionFn& decide) override;
+  absl::StatusOr<std::vector<WriteResult>> WriteMany(absl::string_view table,
+                                                     absl::Span<const WriteOp> ops) override;
   absl::Status Scan(const ScanSpec& spec, const ScanVisitor& visit) const override;
 
   uint32_t num_partitions() const override { return num_partitions_; }
@@ -114,8 +116,17 @@ class StoreImpl final : public Store {
     virtual void Publish(StoreImpl* store) = 0;
   };
   class LocalWrite;
+  class MultiWrite;
   class TableChange;
   class RemoteApply;
+  // A local write's key, resolved against its table.
+  struct PreparedKey {
+    proto::Item canonical;          // the key attributes, canonical
+    std::string suffix;             // EncodeKeySuffix of the key
+    std::string item_key;           // items column family key
+    uint32_t partition = 0;         // change-log partition
+    std::string partition_prefix;   // EncodePartitionPrefix, carried by the record
+  };
 
   StoreImpl(const StoreOptions& options, clock::HybridClock* clock);
 
@@ -124,6 +135,14 @@ class StoreImpl final : public Store {
   absl::Status CommitGroup(absl::Span<WriterQueue::Request* const> group);
 
   std::mutex& StripeFor(absl::string_view item_key) const;
+  absl::StatusOr<PreparedKey> PrepareKey(const CatalogEntry& table, const proto::Item& key) const;
+  // The steps of a local write under its key's stripe (held by the caller): read the stored
+  // version, run the decision, validate the new image. Fills `result` (not version/sequence)
+  // and returns the commit request, or nullptr when the decision is kNoop.
+  absl::StatusOr<std::unique_ptr<LocalWrite>> DecideLocalWrite(const CatalogEntry& table,
+                                                               PreparedKey key,
+                                                               const DecisionFn& decide,
+                                                               WriteResult* result);
   // The stored version at `item_key` (items CF); nullopt when absent.
   absl::StatusOr<std::optional<proto::StoredItem>> ReadStored(absl::string_view item_key) const;
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,

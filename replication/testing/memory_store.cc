@@ -76,6 +76,10 @@ absl::StatusOr<storage::WriteResult> MemoryStore::Write(absl::string_view, const
                                                         const storage::DecisionFn&) {
   return NotHere("Write");
 }
+absl::StatusOr<std::vector<storage::WriteResult>> MemoryStore::WriteMany(
+    absl::string_view, absl::Span<const storage::WriteOp>) {
+  return NotHere("WriteMany");
+}
 absl::Status MemoryStore::Scan(const storage::ScanSpec&, const storage::ScanVisitor&) const {
   return NotHere("Scan");
 }

@@ -45,6 +45,8 @@ class MemoryStore final : public storage::Store {
                                                      const proto::Item& key) const override;
   absl::StatusOr<storage::WriteResult> Write(absl::string_view table, const proto::Item& key,
                                              const storage::DecisionFn& decide) override;
+  absl::StatusOr<std::vector<storage::WriteResult>> WriteMany(
+      absl::string_view table, absl::Span<const storage::WriteOp> ops) override;
   absl::Status Scan(const storage::ScanSpec& spec,
                     const storage::ScanVisitor& visit) const override;
   uint32_t num_partitions() const override { return partitions_; }
