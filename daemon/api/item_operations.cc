@@ -120,8 +120,14 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
                          RETURN_IF_ERROR(CheckCondition(condition, current));
+                         // A missing item is upserted from its key. The evaluator must know
+                         // it is missing: DynamoDB ignores REMOVE of a nested path then, while
+                         // SET of a nested path still needs its parent.
                          proto::Item next = current != nullptr ? *current : key;
-                         if (update) RETURN_IF_ERROR(update->Apply(&next));
+                         if (update) {
+                           RETURN_IF_ERROR(
+                               update->Apply(&next, /*item_exists=*/current != nullptr));
+                         }
                          RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, next));
                          return storage::WriteDecision::Put(std::move(next));
                        }));

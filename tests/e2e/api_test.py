@@ -344,6 +344,27 @@ class ItemTest(ApiTestCase):
         self.assertNotIn("Attributes", self.db.delete_item(TableName=t, Key=key,
                                                            ReturnValues="ALL_OLD"))
 
+    def test_update_of_missing_item(self):
+        t = self.new_table()
+        key = {"pk": S("m"), "sk": N(1)}
+        # REMOVE of nested paths of a missing item is ignored: the key-only item is created.
+        r = self.db.update_item(TableName=t, Key=key, UpdateExpression="REMOVE a.b, c[0], d",
+                                ReturnValues="ALL_NEW")
+        self.assertEqual(r["Attributes"], key)
+        self.assertEqual(self.db.get_item(TableName=t, Key=key, ConsistentRead=True)["Item"], key)
+        # Once the item exists, the same REMOVE is a document path error.
+        self.rejected(t, "ValidationException", self.db.update_item,
+                      "The document path provided in the update expression is invalid for update",
+                      TableName=t, Key=key, UpdateExpression="REMOVE a.b")
+        # SET of a nested path needs the parent, whether or not the item exists.
+        for k in ({"pk": S("m"), "sk": N(2)}, key):
+            self.rejected(t, "ValidationException", self.db.update_item,
+                          "The document path provided in the update expression is invalid",
+                          TableName=t, Key=k, UpdateExpression="SET a.b = :v",
+                          ExpressionAttributeValues={":v": N(1)})
+        self.assertNotIn("Item", self.db.get_item(TableName=t, Key={"pk": S("m"), "sk": N(2)},
+                                                  ConsistentRead=True))
+
     def test_projection(self):
         t = self.new_table()
         key = {"pk": S("p"), "sk": N(1)}
