@@ -10,6 +10,8 @@ namespace {
 
 // Payload key under which status() records the exact DynamoDB error type.
 constexpr char kTypePayload[] = "globaltable.dynamodb/type";
+// Payload key under which status() records the item of WithItem.
+constexpr char kItemPayload[] = "globaltable.dynamodb/item";
 constexpr char kTypePrefix[] = "com.amazonaws.dynamodb.v20120810#";
 
 absl::StatusCode CodeFor(absl::string_view type) {
@@ -60,11 +62,21 @@ ApiError ApiError::Internal(absl::string_view m) {
   return ApiError("InternalServerError", std::string(m), 500);
 }
 
+ApiError ApiError::WithItem(std::string item_json) const {
+  ApiError e = *this;
+  e.item_json_ = std::move(item_json);
+  return e;
+}
+
 ApiError ApiError::FromStatus(const absl::Status& status) {
   if (absl::optional<absl::Cord> type = status.GetPayload(kTypePayload)) {
     std::string t(*type);
-    return ApiError(t, std::string(status.message()),
-                    CodeFor(t) == absl::StatusCode::kInternal ? 500 : 400);
+    ApiError e(t, std::string(status.message()),
+               CodeFor(t) == absl::StatusCode::kInternal ? 500 : 400);
+    if (absl::optional<absl::Cord> item = status.GetPayload(kItemPayload)) {
+      e.item_json_ = std::string(*item);
+    }
+    return e;
   }
   std::string m(status.message());
   switch (status.code()) {
@@ -89,6 +101,7 @@ ApiError ApiError::FromStatus(const absl::Status& status) {
 absl::Status ApiError::status() const {
   absl::Status s(CodeFor(type_), message_);
   s.SetPayload(kTypePayload, absl::Cord(type_));
+  if (!item_json_.empty()) s.SetPayload(kItemPayload, absl::Cord(item_json_));
   return s;
 }
 
@@ -101,6 +114,10 @@ std::string ApiError::ToJson() const {
   w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
   w.Key("message");
   w.String(message_.data(), static_cast<rapidjson::SizeType>(message_.size()));
+  if (!item_json_.empty()) {
+    w.Key("Item");
+    w.RawValue(item_json_.data(), item_json_.size(), rapidjson::kObjectType);
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -50,16 +50,24 @@ class ApiError {
   // A Status with the code closest to this error and the exact type attached.
   absl::Status status() const;
 
+  // The same error carrying an item as DynamoDB JSON (an object), which ToJson writes as
+  // "Item": a ConditionalCheckFailedException under ReturnValuesOnConditionCheckFailure ALL_OLD
+  // returns the item that failed the condition this way. status() keeps it.
+  ApiError WithItem(std::string item_json) const;
+
   const std::string& type() const { return type_; }  // e.g. "ValidationException"
   const std::string& message() const { return message_; }
   int http_status() const { return http_status_; }
-  // {"__type":"com.amazonaws.dynamodb.v20120810#<type>","message":"<message>"}
+  const std::string& item_json() const { return item_json_; }  // empty when none
+  // {"__type":"com.amazonaws.dynamodb.v20120810#<type>","message":"<message>"}, plus
+  // "Item":{...} when WithItem set one.
   std::string ToJson() const;
 
  private:
   std::string type_;
   std::string message_;
   int http_status_;
+  std::string item_json_;
 };
 
 }  // namespace globaltable::daemon::api

@@ -28,12 +28,23 @@ absl::StatusOr<proto::Item> RequiredKey(const rapidjson::Value& request,
   return key;
 }
 
+std::string ItemJson(const proto::Item& item) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  EncodeItem(item, &w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// `return_old`: ReturnValuesOnConditionCheckFailure ALL_OLD, so a refusal carries the current
+// item (if there is one) in the error.
 absl::Status CheckCondition(const std::optional<expr::Condition>& condition,
-                            const proto::Item* current) {
+                            const proto::Item* current, bool return_old) {
   if (!condition) return absl::OkStatus();
   ASSIGN_OR_RETURN(bool holds, condition->Evaluate(current));
-  if (!holds) return ApiError::ConditionalCheckFailed().status();
-  return absl::OkStatus();
+  if (holds) return absl::OkStatus();
+  ApiError e = ApiError::ConditionalCheckFailed();
+  if (return_old && current != nullptr) e = e.WithItem(ItemJson(*current));
+  return e.status();
 }
 
 size_t SizeOf(const std::optional<proto::Item>& item) {
@@ -65,6 +76,7 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
                                                          expr::ExpressionKind::kCondition));
   RETURN_IF_ERROR(exprs->Finish());
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
+  ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
@@ -72,7 +84,7 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
                          return storage::WriteDecision::Put(item);
                        }));
   FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
@@ -112,6 +124,7 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
                                                          expr::ExpressionKind::kCondition));
   RETURN_IF_ERROR(exprs->Finish());
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/true));
+  ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
@@ -119,7 +132,7 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
                          // A missing item is upserted from its key. The evaluator must know
                          // it is missing: DynamoDB ignores REMOVE of a nested path then, while
                          // SET of a nested path still needs its parent.
@@ -144,6 +157,7 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
                                                          expr::ExpressionKind::kCondition));
   RETURN_IF_ERROR(exprs->Finish());
   ASSIGN_OR_RETURN(ReturnValues rv, ParseReturnValues(request, /*allowed_all=*/false));
+  ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
@@ -151,7 +165,7 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current));
+                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
                          if (current == nullptr) return storage::WriteDecision::Noop();
                          return storage::WriteDecision::Delete();
                        }));

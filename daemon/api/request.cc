@@ -302,6 +302,12 @@ absl::StatusOr<ReturnValues> ParseReturnValues(const rapidjson::Value& request, 
   return ReturnValues::kUpdatedNew;
 }
 
+absl::StatusOr<bool> ParseReturnOldOnConditionFailure(const rapidjson::Value& request) {
+  ASSIGN_OR_RETURN(std::string v, OptionalEnum(request, "ReturnValuesOnConditionCheckFailure",
+                                               {"ALL_OLD", "NONE"}, "NONE"));
+  return v == "ALL_OLD";
+}
+
 void WriteReturnValues(ReturnValues rv, const std::optional<proto::Item>& old_item,
                        const std::optional<proto::Item>& new_item, const expr::Update* update,
                        JsonWriter* out) {

@@ -106,6 +106,10 @@ enum class ReturnValues { kNone, kAllOld, kAllNew, kUpdatedOld, kUpdatedNew };
 // ReturnValues; `allowed_all` false for PutItem/DeleteItem (only NONE and ALL_OLD).
 absl::StatusOr<ReturnValues> ParseReturnValues(const rapidjson::Value& request, bool allowed_all);
 
+// ReturnValuesOnConditionCheckFailure (NONE or ALL_OLD, DynamoDB's enum message otherwise):
+// true for ALL_OLD, i.e. a ConditionalCheckFailedException carries the item that failed.
+absl::StatusOr<bool> ParseReturnOldOnConditionFailure(const rapidjson::Value& request);
+
 // Writes "Attributes" for ReturnValues given the item before and after a write.
 void WriteReturnValues(ReturnValues rv, const std::optional<proto::Item>& old_item,
                        const std::optional<proto::Item>& new_item, const expr::Update* update,

@@ -15,6 +15,8 @@ import signal
 import subprocess
 import sys
 import unittest
+import urllib.error
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -53,6 +55,21 @@ def S(v):
 
 def N(v):
     return {"N": str(v)}
+
+
+def raw_call(operation, body):
+    """POSTs `body` (a dict) as `operation` with urllib, for parameters this boto3 predates.
+
+    Returns (HTTP status, decoded JSON body)."""
+    req = urllib.request.Request(
+        DAEMON.endpoint + "/", data=json.dumps(body).encode(), method="POST",
+        headers={"X-Amz-Target": "DynamoDB_20120810." + operation,
+                 "Content-Type": "application/x-amz-json-1.0"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 class ApiTestCase(unittest.TestCase):
@@ -364,6 +381,52 @@ class ItemTest(ApiTestCase):
                           ExpressionAttributeValues={":v": N(1)})
         self.assertNotIn("Item", self.db.get_item(TableName=t, Key={"pk": S("m"), "sk": N(2)},
                                                   ConsistentRead=True))
+
+    def test_return_values_on_condition_check_failure(self):
+        # Debian's boto3 1.26 does not know the parameter, so these are raw requests.
+        t = self.new_table()
+        key = {"pk": S("rv"), "sk": N(1)}
+        item = {**key, "v": N(1), "m": {"M": {"x": {"L": [S("y")]}}}}
+        self.db.put_item(TableName=t, Item=item)
+        cond = {"ConditionExpression": "v = :two", "ExpressionAttributeValues": {":two": N(2)}}
+        requests = {
+            "PutItem": {"Item": {**key, "v": N(3)}},
+            "UpdateItem": {"Key": key, "UpdateExpression": "SET w = :two"},
+            "DeleteItem": {"Key": key},
+        }
+        before = self.scan_all(t)
+        for op, body in requests.items():
+            body = {"TableName": t, **body, **cond}
+            status, err = raw_call(op, {**body, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+            self.assertEqual(status, 400, op)
+            self.assertEqual(err["__type"],
+                             "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException")
+            self.assertEqual(err["message"], "The conditional request failed")
+            self.assertEqual(err["Item"], item, op)
+            status, err = raw_call(op, {**body, "ReturnValuesOnConditionCheckFailure": "NONE"})
+            self.assertEqual(status, 400, op)
+            self.assertNotIn("Item", err, op)
+            status, err = raw_call(op, {**body, "ReturnValuesOnConditionCheckFailure": "ALL_NEW"})
+            self.assertEqual(status, 400, op)
+            self.assertEqual(err["__type"], "com.amazonaws.dynamodb.v20120810#ValidationException")
+            self.assertEqual(err["message"],
+                             "1 validation error detected: Value 'ALL_NEW' at "
+                             "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+                             "Member must satisfy enum value set: [ALL_OLD, NONE]")
+            self.assert_unchanged(t, before)
+        # A condition that holds: the parameter changes nothing in the answer.
+        status, out = raw_call("UpdateItem", {
+            "TableName": t, "Key": key, "UpdateExpression": "SET w = :one",
+            "ConditionExpression": "v = :one", "ExpressionAttributeValues": {":one": N(1)},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+        self.assertEqual(status, 200)
+        self.assertEqual(out, {})
+        # No item to return when the item does not exist.
+        status, err = raw_call("PutItem", {
+            "TableName": t, "Item": {"pk": S("none"), "sk": N(1)}, **cond,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+        self.assertEqual(status, 400)
+        self.assertNotIn("Item", err)
 
     def test_projection(self):
         t = self.new_table()
