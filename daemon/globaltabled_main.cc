@@ -135,6 +135,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_http.workers = self.settings.workers;
   api_http.max_inflight = self.settings.max_inflight;
   api_http.shed = [&api] { return api.Shed(); };
+  api_http.too_large = [limit = api_http.max_body_bytes] { return api::Api::TooLarge(limit); };
   api_http.run_inline = &api::Api::IsShortRead;
   ASSIGN_OR_RETURN(
       std::unique_ptr<HttpServer> api_server,

@@ -4,6 +4,7 @@
 #include "daemon/http_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -33,6 +34,12 @@ using tcp = net::ip::tcp;
 
 class ServerImpl;
 
+// After answering a request whose body is too large, what the client still sends is read and
+// discarded up to these bounds, so that it can finish sending and read the answer (closing
+// with unread data would send a reset, which clients report instead of the answer).
+constexpr size_t kMaxDrainBytes = 64 << 20;
+constexpr std::chrono::seconds kDrainTimeout(5);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServerImpl* server) : stream_(std::move(socket)), server_(server) {}
@@ -44,6 +51,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec);
   void Respond(HttpResponse response);
   void OnWritten(beast::error_code ec, bool close);
+  void RespondTooLarge();
+  void Drain();
   void Close();
 
   beast::tcp_stream stream_;
@@ -53,6 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerImpl* const server_;
   bool admitted_ = false;
   bool keep_alive_ = true;
+  bool drain_after_response_ = false;  // the body was refused unread
+  size_t drained_ = 0;
+  std::vector<char> drain_buffer_;
 };
 
 class ServerImpl final : public HttpServer {
@@ -205,6 +217,8 @@ void Session::ReadHeader() {
 }
 
 void Session::OnHeader(beast::error_code ec) {
+  // A Content-Length over the limit is refused here, before any of the body is read.
+  if (ec == http::error::body_limit) return RespondTooLarge();
   if (ec) return Close();
   keep_alive_ = parser_->get().keep_alive();
   // Admission happens here, before the body is parsed, so an overloaded server spends nothing
@@ -218,10 +232,7 @@ void Session::OnBody(beast::error_code ec) {
   if (ec) {
     if (admitted_) server_->Release();
     admitted_ = false;
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      return Respond(HttpResponse{413, "text/plain", "request body too large\n"});
-    }
+    if (ec == http::error::body_limit) return RespondTooLarge();  // chunked body
     return Close();
   }
   if (!admitted_) {
@@ -266,8 +277,31 @@ void Session::Respond(HttpResponse r) {
 void Session::OnWritten(beast::error_code ec, bool close) {
   if (admitted_) server_->Release();
   admitted_ = false;
+  if (!ec && drain_after_response_) return Drain();
   if (ec || close) return Close();
   ReadHeader();
+}
+
+void Session::RespondTooLarge() {
+  keep_alive_ = false;
+  drain_after_response_ = true;
+  Respond(server_->options().too_large());
+}
+
+void Session::Drain() {
+  if (drain_buffer_.empty()) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kDrainTimeout);
+    drain_buffer_.resize(64 << 10);
+  }
+  stream_.async_read_some(net::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->drained_ += n;
+                            // EOF: the client read the answer and closed.
+                            if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
+                            self->Drain();
+                          });
 }
 
 void Session::Close() {

@@ -57,6 +57,13 @@ struct HttpServerOptions {
   std::function<HttpResponse()> shed = [] {
     return HttpResponse{503, "text/plain", "overloaded\n"};
   };
+  // Builds the answer to a request whose body is over max_body_bytes (called on an I/O thread;
+  // must not block). The body is never read into memory: after the answer the connection is
+  // half-closed and what the client still sends is read and discarded (at most 64 MiB, for at
+  // most 5 s) before it is closed, so the client reads the answer instead of a reset.
+  std::function<HttpResponse()> too_large = [] {
+    return HttpResponse{413, "text/plain", "request body too large\n"};
+  };
   // Requests for which this returns true are handled on the I/O thread that read them instead
   // of a worker: for short requests that do not wait on locks or commits (a point read from
   // RocksDB), the two thread hand-offs cost more than the work. Called on an I/O thread.

@@ -26,14 +26,25 @@ class Client {
   explicit Client(uint16_t port) : socket_(ioc_) {
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   }
-  void Send(const std::string& body, const std::string& target = "/") {
+  void Send(const std::string& body, const std::string& target = "/", bool chunked = false) {
     http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.set("X-Amz-Target", "DynamoDB_20120810.Test");
     req.body() = body;
     req.keep_alive(true);
-    req.prepare_payload();
+    if (chunked) {
+      req.chunked(true);
+    } else {
+      req.prepare_payload();
+    }
     http::write(socket_, req);
+  }
+  // True once the server has closed the connection (reads end of stream).
+  bool Closed() {
+    char byte;
+    beast::error_code ec;
+    socket_.read_some(net::buffer(&byte, 1), ec);
+    return ec == net::error::eof;
   }
   http::response<http::string_body> Receive() {
     http::response<http::string_body> res;
@@ -150,6 +161,38 @@ TEST(HttpServerTest, InlineRequestsDoNotNeedAWorker) {
   EXPECT_EQ(other.Call("inline").body(), "inline");
   release.Notify();
   EXPECT_EQ(blocked.Receive().body(), "block");
+  (*server)->Shutdown(absl::Seconds(5));
+}
+
+TEST(HttpServerTest, TooLargeBodiesAreAnsweredUnreadAndTheConnectionClosed) {
+  std::atomic<int> calls{0};
+  HttpServerOptions o = Options(8);
+  o.max_body_bytes = 1024;
+  o.too_large = [] { return HttpResponse{413, "application/json", "too large"}; };
+  auto server = HttpServer::Create(o, [&](const HttpRequest& r) {
+    calls.fetch_add(1);
+    return HttpResponse{200, "application/json", "ok"};
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Start();
+  // Larger than the socket buffers, so the client can finish sending only if the server
+  // discards what it refused; refused by Content-Length, and while reading a chunked body.
+  const std::string big(4 << 20, 'x');
+  for (bool chunked : {false, true}) {
+    Client client((*server)->port());
+    client.Send(big, "/", chunked);
+    auto res = client.Receive();
+    EXPECT_EQ(res.result_int(), 413) << chunked;
+    EXPECT_EQ(res.body(), "too large") << chunked;
+    EXPECT_FALSE(res.keep_alive()) << chunked;
+    EXPECT_TRUE(client.Closed()) << chunked;
+  }
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ((*server)->inflight(), 0);
+  // A body at the limit is served.
+  Client client((*server)->port());
+  EXPECT_EQ(client.Call(std::string(1024, 'y')).body(), "ok");
+  EXPECT_EQ(calls.load(), 1);
   (*server)->Shutdown(absl::Seconds(5));
 }
 

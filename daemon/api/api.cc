@@ -81,6 +81,14 @@ HttpResponse Api::Shed() {
       "Rate of requests exceeds the allowed throughput: too many requests in flight"));
 }
 
+HttpResponse Api::TooLarge(size_t max_body_bytes) {
+  // AWS's common error for a request entity over the service's limit (HTTP 413), which is what
+  // DynamoDB answers to a request over its 16 MB request size limit.
+  return ErrorResponse(ApiError(
+      "RequestEntityTooLargeException",
+      absl::StrCat("Request size exceeds the maximum of ", max_body_bytes, " bytes"), 413));
+}
+
 bool Api::IsShortRead(const HttpRequest& request) {
   absl::string_view target = request.amz_target;
   return target == "DynamoDB_20120810.GetItem" || target == "DynamoDB_20120810.DescribeTable" ||

@@ -7,7 +7,8 @@
 //
 //   Api api(store.get(), options, &metrics);
 //   HttpServerOptions http;
-//   http.shed = &Api::ShedResponse;
+//   http.shed = [&api] { return api.Shed(); };
+//   http.too_large = [&http] { return Api::TooLarge(http.max_body_bytes); };
 //   auto server = HttpServer::Create(http, [&](const HttpRequest& r) { return api.Handle(r); });
 //
 // Thread-safety: Handle is safe to call concurrently. The store and metrics must outlive the Api.
@@ -49,6 +50,11 @@ class Api {
   // DynamoDB's answer to a request shed by the in-flight limit (ThrottlingException); counts it.
   // Cheap and non-blocking: it runs on an I/O thread.
   HttpResponse Shed();
+
+  // DynamoDB's answer to a request whose body is over `max_body_bytes` (for
+  // HttpServerOptions::too_large): HTTP 413 RequestEntityTooLargeException in the API's JSON
+  // error shape, so SDKs raise a service error rather than a transport error. Non-blocking.
+  static HttpResponse TooLarge(size_t max_body_bytes);
 
  private:
   struct Impl;

@@ -9,6 +9,7 @@ also when tests fail). Every error-path test checks that the rejected request ch
 import argparse
 import base64
 import decimal
+import http.client
 import json
 import os
 import signal
@@ -588,6 +589,55 @@ class BatchTest(ApiTestCase):
         self.assertEqual(got + len(left), 50)
         r2 = self.db.batch_get_item(RequestItems=r["UnprocessedKeys"])
         self.assertEqual(len(r2["Responses"][t]), len(left))
+
+
+class RequestSizeTest(ApiTestCase):
+    LIMIT = 16 * 1024 * 1024  # DynamoDB's request size limit, the daemon's max_body_bytes
+
+    def oversized_put(self, table):
+        head = '{"TableName": "%s", "Item": {"pk": {"S": "big"}, "sk": {"N": "1"}}' % table
+        return (head + " " * self.LIMIT + "}").encode()
+
+    def post(self, body, chunked=False):
+        conn = http.client.HTTPConnection("127.0.0.1", DAEMON.api_port, timeout=30)
+        try:
+            headers = {"X-Amz-Target": "DynamoDB_20120810.PutItem",
+                       "Content-Type": "application/x-amz-json-1.0"}
+            if chunked:
+                conn.request("POST", "/", body=iter([body[i:i + (1 << 20)]
+                                                     for i in range(0, len(body), 1 << 20)]),
+                             headers=headers, encode_chunked=True)
+            else:
+                conn.request("POST", "/", body=body, headers=headers)
+            r = conn.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            conn.close()
+
+    def test_oversized_body_is_a_dynamodb_error(self):
+        t = self.new_table()
+        before = self.scan_all(t)
+        for chunked in (False, True):  # refused at the header, or while reading the body
+            status, headers, body = self.post(self.oversized_put(t), chunked=chunked)
+            self.assertEqual(status, 413, chunked)
+            self.assertEqual(headers["Content-Type"], "application/x-amz-json-1.0")
+            self.assertEqual(headers["Connection"], "close")
+            err = json.loads(body)
+            self.assertEqual(set(err), {"__type", "message"})
+            self.assertEqual(err["__type"],
+                             "com.amazonaws.dynamodb.v20120810#RequestEntityTooLargeException")
+            self.assertIn(str(self.LIMIT), err["message"])
+        # boto3 raises a service error (ClientError), not a connection error.
+        self.rejected(t, "RequestEntityTooLargeException", self.db.put_item,
+                      TableName=t, Item={"pk": S("big"), "sk": N(2), "v": S("x" * self.LIMIT)})
+        self.assert_unchanged(t, before)
+        # A body at the limit is read and served.
+        head = '{"TableName": "%s", "Item": {"pk": {"S": "ok"}, "sk": {"N": "1"}}' % t
+        body = (head + " " * (self.LIMIT - len(head) - 1) + "}").encode()
+        self.assertEqual(len(body), self.LIMIT)
+        status, _, _ = self.post(body)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(self.scan_all(t)), 1)
 
 
 class QueryScanTest(ApiTestCase):
