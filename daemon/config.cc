@@ -101,8 +101,8 @@ absl::StatusOr<std::vector<std::string>> UrlList(const Where& where, const YAML:
 }
 
 const std::set<std::string>& SettingKeys() {
-  static const auto* keys =
-      new std::set<std::string>{"io_threads", "workers", "max_inflight", "sync", "partitions"};
+  static const auto* keys = new std::set<std::string>{
+      "io_threads", "workers", "max_inflight", "max_pending_writes", "sync", "partitions"};
   return *keys;
 }
 
@@ -118,6 +118,8 @@ absl::Status ApplySettings(const Where& where, const std::map<std::string, YAML:
       ASSIGN_OR_RETURN(settings->workers, ScalarInt(where, node, field, 1, 1024));
     } else if (key == "max_inflight") {
       ASSIGN_OR_RETURN(settings->max_inflight, ScalarInt(where, node, field, 1, 1 << 20));
+    } else if (key == "max_pending_writes") {
+      ASSIGN_OR_RETURN(settings->max_pending_writes, ScalarInt(where, node, field, 0, 1 << 20));
     } else if (key == "sync") {
       ASSIGN_OR_RETURN(settings->sync, ScalarBool(where, node, field));
     } else if (key == "partitions") {
@@ -326,7 +328,7 @@ std::string Usage() {
          "  --data-dir DIR         store directory (default ./globaltable-data)\n"
          "  --api-listen HOST:PORT DynamoDB API (default 127.0.0.1:8000)\n"
          "  --admin-listen HOST:PORT admin API (default 127.0.0.1:9464)\n"
-         "  --io-threads N --workers N --max-inflight N --sync\n"
+         "  --io-threads N --workers N --max-inflight N --max-pending-writes N --sync\n"
          "  --version\n";
 }
 
@@ -381,6 +383,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       (flag == "--io-threads" ? cl.io_threads
        : flag == "--workers"  ? cl.workers
                               : cl.max_inflight) = n;
+    } else if (flag == "--max-pending-writes") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.max_pending_writes, ParseFlagInt(flag, v, 0, 1 << 20));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args[i], "'"));
     }
@@ -433,6 +438,7 @@ absl::StatusOr<Config> ResolveConfig(const CommandLine& cl,
   if (cl.io_threads) self.settings.io_threads = *cl.io_threads;
   if (cl.workers) self.settings.workers = *cl.workers;
   if (cl.max_inflight) self.settings.max_inflight = *cl.max_inflight;
+  if (cl.max_pending_writes) self.settings.max_pending_writes = *cl.max_pending_writes;
   if (cl.sync) self.settings.sync = *cl.sync;
   if (self.api == self.admin) {
     return absl::InvalidArgumentError(

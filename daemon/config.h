@@ -57,9 +57,12 @@ struct NatsConfig {
 
 // Tuning of one daemon. Keys in the file: the field names.
 struct DaemonSettings {
-  int io_threads = 2;        // threads that run HTTP I/O (accept, read, write) and point reads
-  int workers = 16;          // threads that run API operations (blocking store calls)
-  int max_inflight = 1024;   // requests admitted and not yet answered; more are shed
+  int io_threads = 2;       // threads that run HTTP I/O (accept, read, write) and point reads
+  int workers = 16;         // threads that run API operations (blocking store calls)
+  int max_inflight = 1024;  // requests admitted and not yet answered; more are shed
+  // BatchWriteItem returns members in UnprocessedItems while this many API writes are in the
+  // store (at most `workers` can be); 0: no bound.
+  int max_pending_writes = 0;
   bool sync = false;         // fsync each store commit group
   uint32_t partitions = 16;  // change-log partitions (fixed when the store is created)
 };
@@ -101,6 +104,7 @@ struct CommandLine {
   std::optional<int> io_threads;
   std::optional<int> workers;
   std::optional<int> max_inflight;
+  std::optional<int> max_pending_writes;
   std::optional<bool> sync;
   bool version = false;
   bool help = false;

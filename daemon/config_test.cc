@@ -49,6 +49,7 @@ TEST(ConfigTest, ParsesTheDeploymentFile) {
   EXPECT_THAT(eu.nats_urls, ::testing::ElementsAre("nats://127.0.0.1:4223"));
   EXPECT_EQ(eu.settings.workers, 8);
   EXPECT_EQ(eu.settings.max_inflight, 7);
+  EXPECT_EQ(eu.settings.max_pending_writes, 0);  // no bound unless set
   EXPECT_EQ(d->FindRegion("eu-west-1"), &d->regions[1]);
   EXPECT_EQ(d->FindRegion(clock::RegionId{2}), &d->regions[1]);
   EXPECT_EQ(d->FindRegion("nowhere"), nullptr);
@@ -133,7 +134,8 @@ TEST(ConfigTest, MissingFileIsNotFound) {
 TEST(CommandLineTest, ParsesEveryFlag) {
   auto cl = ParseCommandLine({"--region", "eu", "--region-id=3", "--data-dir", "/d", "--api-listen",
                               "0.0.0.0:1", "--admin-listen=[::1]:2", "--config", "f.yaml",
-                              "--workers", "4", "--max-inflight=9", "--io-threads", "2", "--sync"});
+                              "--workers", "4", "--max-inflight=9", "--io-threads", "2", "--sync",
+                              "--max-pending-writes", "5"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(*cl->region, "eu");
   EXPECT_EQ(*cl->region_id, 3u);
@@ -143,6 +145,7 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   EXPECT_EQ(*cl->config, "f.yaml");
   EXPECT_EQ(*cl->workers, 4);
   EXPECT_EQ(*cl->max_inflight, 9);
+  EXPECT_EQ(*cl->max_pending_writes, 5);
   EXPECT_EQ(*cl->io_threads, 2);
   EXPECT_TRUE(*cl->sync);
 }
@@ -187,6 +190,24 @@ TEST(ResolveConfigTest, FlagsOverrideTheFile) {
   EXPECT_EQ(c->self.settings.workers, 3);
   EXPECT_EQ(c->self.settings.max_inflight, 7);
   EXPECT_EQ(c->deployment.regions.size(), 2u);
+}
+
+TEST(ResolveConfigTest, MaxPendingWritesFromTheFileOrTheFlag) {
+  std::string yaml = kGood;
+  yaml.replace(yaml.find("max_inflight: 7"), 15, "max_inflight: 7\n    max_pending_writes: 3");
+  auto d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  CommandLine cl;
+  cl.region = "eu-west-1";
+  auto c = ResolveConfig(cl, *d);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->self.settings.max_pending_writes, 3);
+  cl.max_pending_writes = 0;
+  c = ResolveConfig(cl, *d);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->self.settings.max_pending_writes, 0);
+  yaml.replace(yaml.find("max_pending_writes: 3"), 21, "max_pending_writes: -1");
+  EXPECT_FALSE(ParseDeployment(yaml, "deploy.yaml").ok());
 }
 
 TEST(ResolveConfigTest, RegionMustBeChosenAndExist) {

@@ -69,6 +69,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_options.control = control.get();
   api_options.region_name = self.name;
   api_options.region_id = self.id;
+  api_options.max_pending_writes = self.settings.max_pending_writes;
   for (const RegionConfig& r : config.deployment.regions) {
     api_options.replica_regions.push_back(r.name);
   }

@@ -51,13 +51,17 @@ HttpResponse ErrorResponse(const ApiError& e) {
 }  // namespace
 
 struct Api::Impl {
+  explicit Impl(int max_pending_writes) : write_load(max_pending_writes) {}
+  WriteLoad write_load;
   OpContext ctx;
   Metrics* metrics;
   std::map<std::string, OperationEntry, std::less<>> operations;
 };
 
-Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics) : impl_(new Impl) {
+Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics)
+    : impl_(new Impl(options.max_pending_writes)) {
   impl_->ctx.store = store;
+  impl_->ctx.write_load = &impl_->write_load;
   impl_->ctx.region_name = options.region_name;
   impl_->ctx.region_id = options.region_id;
   impl_->ctx.replica_regions = options.replica_regions;

@@ -31,6 +31,9 @@ struct ApiOptions {
   clock::RegionId region_id = 1;
   std::vector<std::string> replica_regions;  // every region of the deployment
   RegionControl* control = nullptr;          // write modes; nullptr admits every write
+  // BatchWriteItem leaves members unprocessed while this many of the API's store writes are
+  // in progress (see WriteLoad in operations.h); 0: no bound.
+  int max_pending_writes = 0;
 };
 
 class Api {

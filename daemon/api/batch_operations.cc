@@ -2,9 +2,11 @@
 // keys, 16 MB per response).
 //
 // The whole request is validated before anything is written or read, so a malformed batch
-// changes nothing. Writes that the store refuses for load or availability come back in
-// UnprocessedItems, and keys past the 16 MB response limit in UnprocessedKeys, for the client
-// to retry, as DynamoDB does.
+// changes nothing. Members not written because the region's write path is saturated
+// (ApiOptions::max_pending_writes) or because the store failed them come back in
+// UnprocessedItems, exactly as they were sent, and keys past the 16 MB response limit in
+// UnprocessedKeys, for the client to resend, as DynamoDB does. A batch of which nothing could be
+// written is an error (ProvisionedThroughputExceededException under load).
 // Thread-safety: see operations.h.
 #include <map>
 #include <set>
@@ -137,8 +139,17 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schemas.begin()->second));
   std::map<std::string, double> units;
   std::map<std::string, std::vector<const rapidjson::Value*>> unprocessed;
+  size_t written = 0;
+  absl::Status first_failure;
   for (const WriteRequest& w : writes) {
     const std::string& table = w.schema->name();
+    // A member is written only while the region's write path has room (WriteLoad); the others
+    // go back to the client, as DynamoDB returns the members it throttled.
+    WriteLoad::Slot load;
+    if (ctx.write_load != nullptr && !(load = ctx.write_load->TryStart())) {
+      unprocessed[table].push_back(w.json);
+      continue;
+    }
     absl::StatusOr<storage::WriteResult> result = ctx.store->Write(
         table, w.key, [&w](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
           if (w.item) return storage::WriteDecision::Put(*w.item);
@@ -148,14 +159,27 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
     if (!result.ok()) {
       // Not applied: the client retries it, as with DynamoDB's throttled batch members.
       GT_LOG(WARNING) << "BatchWriteItem: " << table << ": " << result.status();
+      if (first_failure.ok()) first_failure = result.status();
       unprocessed[table].push_back(w.json);
       continue;
     }
+    ++written;
     size_t old_size = result->old_item ? storage::ItemSize(*result->old_item) : 0;
     size_t new_size = result->new_item ? storage::ItemSize(*result->new_item) : 0;
     units[table] += WriteUnits(std::max(old_size, new_size));
   }
 
+  if (written == 0) {
+    // DynamoDB: "If none of the items can be processed due to insufficient provisioned
+    // throughput on all of the tables in the request, then BatchWriteItem returns a
+    // ProvisionedThroughputExceededException." A store failure is reported as itself.
+    if (!first_failure.ok()) return first_failure;
+    return ApiError::ProvisionedThroughputExceeded(
+               "Throughput exceeds the current capacity of this region's write path: none of "
+               "the batch's items could be processed. Retry the request with exponential "
+               "backoff.")
+        .status();
+  }
   out->StartObject();
   out->Key("UnprocessedItems");
   out->StartObject();

@@ -80,6 +80,7 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
+  WriteLoad::Slot load = StartWrite(ctx);
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
@@ -128,6 +129,7 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
+  WriteLoad::Slot load = StartWrite(ctx);
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,
@@ -161,6 +163,7 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
   ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
+  WriteLoad::Slot load = StartWrite(ctx);
   ASSIGN_OR_RETURN(
       storage::WriteResult result,
       ctx.store->Write(schema.name(), key,

@@ -11,7 +11,9 @@
 #ifndef GLOBALTABLE_DAEMON_API_OPERATIONS_H_
 #define GLOBALTABLE_DAEMON_API_OPERATIONS_H_
 
+#include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +25,56 @@
 
 namespace globaltable::daemon::api {
 
+// Counts the store writes the API has started and not finished (waiting for their group
+// commit or in it): the API's share of the store's writer queue. BatchWriteItem writes a member
+// only while fewer than `limit` are in progress and returns the others in UnprocessedItems, so
+// batches yield to a saturated write path and their clients back off and resend.
+// Thread-safe.
+class WriteLoad {
+ public:
+  // One write in progress, until destroyed. Empty when TryStart refused.
+  class Slot {
+   public:
+    Slot() = default;
+    explicit Slot(std::atomic<int>* count) : count_(count) {}
+    Slot(Slot&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
+    Slot& operator=(Slot&& other) noexcept {
+      std::swap(count_, other.count_);
+      return *this;
+    }
+    ~Slot() {
+      if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_acq_rel);
+    }
+    explicit operator bool() const { return count_ != nullptr; }
+
+   private:
+    std::atomic<int>* count_ = nullptr;
+  };
+
+  // `limit` 0: no bound.
+  explicit WriteLoad(int limit) : limit_(limit) {}
+
+  // Counts a write that is not refused for load (single-item writes).
+  Slot Start() {
+    count_.fetch_add(1, std::memory_order_acq_rel);
+    return Slot(&count_);
+  }
+  // Counts a write if fewer than `limit` are in progress; else an empty Slot.
+  Slot TryStart() {
+    int before = count_.fetch_add(1, std::memory_order_acq_rel);
+    if (limit_ > 0 && before >= limit_) {
+      count_.fetch_sub(1, std::memory_order_acq_rel);
+      return Slot();
+    }
+    return Slot(&count_);
+  }
+  int in_progress() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  const int limit_;
+  std::atomic<int> count_{0};
+};
+
 struct OpContext {
   storage::Store* store = nullptr;
   std::string region_name;
@@ -31,7 +83,14 @@ struct OpContext {
   std::vector<std::string> replica_regions;  // every region of the deployment, this one included
   // Write modes and single-primary tables; nullptr admits every write (tests, tools).
   RegionControl* control = nullptr;
+  // Store writes in progress; nullptr counts nothing and bounds nothing (tests, tools).
+  WriteLoad* write_load = nullptr;
 };
+
+// Counts one store write in `ctx.write_load` until the returned slot is destroyed.
+inline WriteLoad::Slot StartWrite(const OpContext& ctx) {
+  return ctx.write_load == nullptr ? WriteLoad::Slot() : ctx.write_load->Start();
+}
 
 // Admits a write to `schema`'s table under the region's write mode and the table's primary
 // region (kFailedPrecondition -> WriteRejectedException). Hold the ticket until the write
