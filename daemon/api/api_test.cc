@@ -2,18 +2,30 @@
 // JSON shape, and the capacity-unit arithmetic.
 #include "daemon/api/api.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <thread>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "clock/hlc.h"
 #include "daemon/api/api_error.h"
 #include "daemon/api/capacity.h"
 #include "daemon/api/json_codec.h"
+#include "daemon/api/operations.h"
+#include "daemon/api/request.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/store_testing.h"
 
 namespace globaltable::daemon::api {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 absl::StatusOr<proto::Item> DecodeJson(const std::string& json) {
   rapidjson::Document doc;
@@ -270,6 +282,372 @@ TEST_F(DispatchTest, ShedIsAThrottlingException) {
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("\"__type\":\"com.amazonaws.dynamodb.v20120810#"
                                 "ThrottlingException\""));
+}
+
+}  // namespace
+}  // namespace globaltable::daemon::api
+
+namespace globaltable::daemon::api {
+namespace {
+
+// A Store that forwards to a real one, and lets a test hold a write at a chosen key: the hook
+// runs on the writing thread before the write reaches the store.
+class HookedStore final : public storage::Store {
+ public:
+  explicit HookedStore(storage::Store* base) : base_(base) {}
+  std::function<void(const proto::Item& key)> before_write;
+
+  absl::StatusOr<proto::TableSchema> CreateTable(proto::TableSchema schema) override {
+    return base_->CreateTable(std::move(schema));
+  }
+  absl::Status DeleteTable(absl::string_view name) override { return base_->DeleteTable(name); }
+  absl::StatusOr<proto::TableSchema> DescribeTable(absl::string_view name) const override {
+    return base_->DescribeTable(name);
+  }
+  absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) override {
+    return base_->UpdateTable(std::move(schema));
+  }
+  std::vector<std::string> ListTables() const override { return base_->ListTables(); }
+  absl::StatusOr<storage::TableStats> GetTableStats(absl::string_view name) const override {
+    return base_->GetTableStats(name);
+  }
+  absl::StatusOr<std::optional<proto::Item>> GetItem(absl::string_view table,
+                                                     const proto::Item& key) const override {
+    return base_->GetItem(table, key);
+  }
+  absl::StatusOr<storage::WriteResult> Write(absl::string_view table, const proto::Item& key,
+                                             const storage::DecisionFn& decide) override {
+    if (before_write) before_write(key);
+    return base_->Write(table, key, decide);
+  }
+  absl::Status Scan(const storage::ScanSpec& spec,
+                    const storage::ScanVisitor& visit) const override {
+    return base_->Scan(spec, visit);
+  }
+  uint32_t num_partitions() const override { return base_->num_partitions(); }
+  uint64_t LastSequence(uint32_t partition) const override {
+    return base_->LastSequence(partition);
+  }
+  absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t partition, uint64_t from,
+                                                             size_t max_records,
+                                                             size_t max_bytes) const override {
+    return base_->ReadChangeLog(partition, from, max_records, max_bytes);
+  }
+  absl::Status TrimChangeLog(uint32_t partition, uint64_t below) override {
+    return base_->TrimChangeLog(partition, below);
+  }
+  void SetCommitListener(
+      std::function<void(uint32_t partition, uint64_t last_sequence)> listener) override {
+    base_->SetCommitListener(std::move(listener));
+  }
+  absl::StatusOr<storage::ApplyResult> ApplyBatch(const proto::MutationBatch& batch) override {
+    return base_->ApplyBatch(batch);
+  }
+  uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override {
+    return base_->AppliedWatermark(origin, partition);
+  }
+  clock::Timestamp AppliedHlc(clock::RegionId origin) const override {
+    return base_->AppliedHlc(origin);
+  }
+  absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override {
+    return base_->PurgeTombstones(safe_hlc);
+  }
+  absl::StatusOr<storage::TableDigest> Digest(absl::string_view table) const override {
+    return base_->Digest(table);
+  }
+  std::vector<storage::ConflictRecord> RecentConflicts() const override {
+    return base_->RecentConflicts();
+  }
+  std::vector<storage::ConflictCount> ConflictCounts() const override {
+    return base_->ConflictCounts();
+  }
+  storage::StoreStats stats() const override { return base_->stats(); }
+  absl::Status PutSetting(absl::string_view name, absl::string_view value) override {
+    return base_->PutSetting(name, value);
+  }
+  absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) const override {
+    return base_->GetSetting(name);
+  }
+
+ private:
+  storage::Store* const base_;
+};
+
+// The string value of the partition key "pk" of `key`.
+std::string Pk(const proto::Item& key) {
+  for (const proto::Attribute& a : key.attributes()) {
+    if (a.name() == "pk") return a.value().s();
+  }
+  return "";
+}
+
+std::string Canonical(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  v.Accept(w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Operations against a real store in a fresh directory, through Api::Handle.
+class ApiStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StoreOptions opts;
+    opts.dir = dir_.Sub("store");
+    auto store = storage::Store::Open(opts, &clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    base_ = std::move(*store);
+    store_ = std::make_unique<HookedStore>(base_.get());
+    ApiOptions options;
+    options.max_pending_writes = 1;
+    api_ = std::make_unique<Api>(store_.get(), options, nullptr);
+    HttpResponse r = Call("CreateTable", R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+        "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+        "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  HttpResponse Call(const std::string& op, const std::string& body) {
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/";
+    r.amz_target = "DynamoDB_20120810." + op;
+    r.body = body;
+    return api_->Handle(r);
+  }
+
+  // Every item of the table, as DynamoDB JSON, in key order.
+  std::vector<std::string> Items() {
+    std::vector<std::string> out;
+    storage::ScanSpec spec;
+    spec.table = "tbl";
+    absl::Status s = base_->Scan(spec, [&](const proto::Item& item, size_t) {
+      rapidjson::StringBuffer buffer;
+      JsonWriter w(buffer);
+      EncodeItem(item, &w);
+      out.emplace_back(buffer.GetString(), buffer.GetSize());
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  static std::string Put(const std::string& pk) {
+    return R"({"PutRequest":{"Item":{"pk":{"S":")" + pk + R"("},"v":{"N":"1"}}}})";
+  }
+  static std::string Batch(const std::vector<std::string>& pks) {
+    std::string entries;
+    for (const std::string& pk : pks) entries += (entries.empty() ? "" : ",") + Put(pk);
+    return R"({"RequestItems":{"tbl":[)" + entries + "]}}";
+  }
+
+  // Runs a PutItem of `pk` on its own thread and returns once its write is held in the store
+  // (counted as in progress) until `release` is notified.
+  std::thread HoldWrite(const std::string& pk, absl::Notification* release) {
+    auto held = std::make_shared<absl::Notification>();
+    {
+      absl::MutexLock lock(&mu_);
+      holds_[pk] = {held, release};
+    }
+    std::thread t([this, pk] {
+      HttpResponse r =
+          Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":")" + pk + R"("}}})");
+      EXPECT_EQ(r.status, 200) << r.body;
+    });
+    held->WaitForNotification();
+    return t;
+  }
+
+  void InstallHook() {
+    store_->before_write = [this](const proto::Item& key) {
+      std::string pk = Pk(key);
+      std::function<void()> on_write;
+      std::shared_ptr<absl::Notification> held;
+      absl::Notification* release = nullptr;
+      {
+        absl::MutexLock lock(&mu_);
+        if (auto it = holds_.find(pk); it != holds_.end()) {
+          held = it->second.first;
+          release = it->second.second;
+        }
+        if (auto it = on_write_.find(pk); it != on_write_.end()) on_write = it->second;
+      }
+      if (on_write) on_write();
+      if (held != nullptr) {
+        held->Notify();
+        release->WaitForNotification();
+      }
+    };
+  }
+
+  storage::testing::TempDir dir_;
+  clock::HybridClock clock_{clock::SystemClock::Default()};
+  std::unique_ptr<storage::Store> base_;
+  std::unique_ptr<HookedStore> store_;
+  std::unique_ptr<Api> api_;
+  absl::Mutex mu_;
+  std::map<std::string, std::pair<std::shared_ptr<absl::Notification>, absl::Notification*>> holds_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::function<void()>> on_write_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(ApiStoreTest, BatchWithNoRoomWritesNothingAndThrottles) {
+  InstallHook();
+  absl::Notification release;
+  std::thread holder = HoldWrite("held", &release);  // the one write max_pending_writes allows
+  HttpResponse r = Call("BatchWriteItem", Batch({"a", "b", "c"}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("#ProvisionedThroughputExceededException\""));
+  EXPECT_TRUE(Items().empty());
+  release.Notify();
+  holder.join();
+
+  // With room again, the same batch goes through.
+  r = Call("BatchWriteItem", Batch({"a", "b", "c"}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"UnprocessedItems":{}})");
+  EXPECT_EQ(Items().size(), 4u);
+}
+
+TEST_F(ApiStoreTest, BatchReturnsWhatItCouldNotWriteInRequestShape) {
+  InstallHook();
+  absl::Notification release;
+  std::thread holder;
+  // While "b" is being written, another client's write arrives and stays in the store: from
+  // then on the region has no room, so "c" and "d" are left for the client to resend.
+  {
+    absl::MutexLock lock(&mu_);
+    on_write_["b"] = [&] { holder = HoldWrite("other", &release); };
+  }
+  HttpResponse r = Call("BatchWriteItem", Batch({"a", "b", "c", "d"}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  ASSERT_TRUE(doc.IsObject()) << r.body;
+  const rapidjson::Value& left = doc["UnprocessedItems"];
+  rapidjson::Document expected;
+  expected.Parse(("[" + Put("c") + "," + Put("d") + "]").c_str());
+  ASSERT_TRUE(left.HasMember("tbl")) << r.body;
+  EXPECT_EQ(Canonical(left["tbl"]), Canonical(expected));
+  EXPECT_EQ(Items(), (std::vector<std::string>{R"({"pk":{"S":"a"},"v":{"N":"1"}})",
+                                               R"({"pk":{"S":"b"},"v":{"N":"1"}})"}));
+  release.Notify();
+  holder.join();
+
+  // UnprocessedItems is a valid RequestItems: resending it completes the batch.
+  r = Call("BatchWriteItem", R"({"RequestItems":)" + Canonical(left) + "}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"UnprocessedItems":{}})");
+  EXPECT_EQ(Items().size(), 5u);  // a, b, c, d and the other client's item
+}
+
+TEST_F(ApiStoreTest, ReturnValuesOnConditionCheckFailure) {
+  ASSERT_EQ(Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k"},"v":{"N":"1"}}})").status,
+            200);
+  const std::string item = R"({"pk":{"S":"k"},"v":{"N":"1"}})";
+  const std::string cond =
+      R"("ConditionExpression":"v = :two","ExpressionAttributeValues":{":two":{"N":"2"}})";
+  struct Case {
+    std::string op;
+    std::string body;
+  } cases[] = {
+      {"PutItem", R"("Item":{"pk":{"S":"k"},"v":{"N":"9"}})"},
+      {"UpdateItem", R"("Key":{"pk":{"S":"k"}},"UpdateExpression":"SET w = :two")"},
+      {"DeleteItem", R"("Key":{"pk":{"S":"k"}})"},
+  };
+  for (const Case& c : cases) {
+    std::string base = R"({"TableName":"tbl",)" + c.body + "," + cond;
+    HttpResponse r = Call(c.op, base + R"(,"ReturnValuesOnConditionCheckFailure":"ALL_OLD"})");
+    EXPECT_EQ(r.status, 400) << c.op;
+    EXPECT_EQ(r.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
+                      R"(ConditionalCheckFailedException","message":"The conditional request )"
+                      R"(failed","Item":)" +
+                          item + "}")
+        << c.op;
+    r = Call(c.op, base + R"(,"ReturnValuesOnConditionCheckFailure":"NONE"})");
+    EXPECT_THAT(r.body, Not(HasSubstr("Item"))) << c.op;
+    EXPECT_THAT(r.body, HasSubstr("#ConditionalCheckFailedException")) << c.op;
+    r = Call(c.op, base + R"(,"ReturnValuesOnConditionCheckFailure":"ALL_NEW"})");
+    EXPECT_THAT(r.body, HasSubstr("#ValidationException")) << c.op;
+    EXPECT_THAT(r.body, HasSubstr("1 validation error detected: Value 'ALL_NEW' at "
+                                  "'returnValuesOnConditionCheckFailure' failed to satisfy "
+                                  "constraint: Member must satisfy enum value set: [ALL_OLD, "
+                                  "NONE]"))
+        << c.op;
+    EXPECT_EQ(Items(), std::vector<std::string>{item}) << c.op;
+  }
+  // No item: the refusal has nothing to return.
+  HttpResponse r = Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"none"}},)" + cond +
+                                       R"(,"ReturnValuesOnConditionCheckFailure":"ALL_OLD"})");
+  EXPECT_THAT(r.body, HasSubstr("#ConditionalCheckFailedException"));
+  EXPECT_THAT(r.body, Not(HasSubstr("Item")));
+}
+
+TEST_F(ApiStoreTest, UpdateOfAMissingItem) {
+  // REMOVE of a nested path is ignored and the key-only item is created.
+  HttpResponse r = Call("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"r"}},
+      "UpdateExpression":"REMOVE a.b, c[0], d","ReturnValues":"ALL_NEW"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"Attributes":{"pk":{"S":"r"}}})");
+  EXPECT_EQ(Items(), std::vector<std::string>{R"({"pk":{"S":"r"}})"});
+  // The same REMOVE on the existing item is a document path error and changes nothing.
+  r = Call("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"r"}},
+      "UpdateExpression":"REMOVE a.b"})");
+  EXPECT_THAT(r.body, HasSubstr("The document path provided in the update expression is invalid "
+                                "for update"));
+  // SET of a nested path needs its parent whether or not the item exists; nothing is written.
+  for (const char* pk : {"s", "r"}) {
+    r = Call("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":")" + std::string(pk) +
+                               R"("}},"UpdateExpression":"SET a.b = :v",
+        "ExpressionAttributeValues":{":v":{"N":"1"}}})");
+    EXPECT_EQ(r.status, 400) << pk;
+    EXPECT_THAT(r.body, HasSubstr("#ValidationException")) << pk;
+    EXPECT_THAT(r.body, HasSubstr("The document path provided in the update expression is "
+                                  "invalid for update"))
+        << pk;
+  }
+  EXPECT_EQ(Items(), std::vector<std::string>{R"({"pk":{"S":"r"}})"});
+}
+
+TEST(ApiErrorTest, ItemSurvivesAStatus) {
+  absl::Status s = ApiError::ConditionalCheckFailed().WithItem(R"({"pk":{"S":"x"}})").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  ApiError e = ApiError::FromStatus(s);
+  EXPECT_EQ(e.item_json(), R"({"pk":{"S":"x"}})");
+  EXPECT_EQ(e.ToJson(), R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
+                        R"(ConditionalCheckFailedException","message":"The conditional request )"
+                        R"(failed","Item":{"pk":{"S":"x"}}})");
+  EXPECT_TRUE(
+      ApiError::FromStatus(ApiError::ConditionalCheckFailed().status()).item_json().empty());
+}
+
+TEST(ApiTooLargeTest, IsADynamoDbJsonError) {
+  HttpResponse r = Api::TooLarge(1000);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.content_type, "application/x-amz-json-1.0");
+  EXPECT_EQ(r.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
+                    R"(RequestEntityTooLargeException","message":"Request size exceeds the )"
+                    R"(maximum of 1000 bytes"})");
+}
+
+TEST(WriteLoadTest, BoundsTryStartOnly) {
+  WriteLoad load(2);
+  WriteLoad::Slot a = load.TryStart();
+  WriteLoad::Slot b = load.Start();
+  EXPECT_TRUE(a);
+  EXPECT_FALSE(load.TryStart());
+  WriteLoad::Slot c = load.Start();  // never refused
+  EXPECT_EQ(load.in_progress(), 3);
+  a = WriteLoad::Slot();
+  b = WriteLoad::Slot();
+  EXPECT_EQ(load.in_progress(), 1);
+  EXPECT_TRUE(load.TryStart());
+  EXPECT_EQ(load.in_progress(), 1);  // the temporary slot ended
+  WriteLoad unbounded(0);
+  std::vector<WriteLoad::Slot> slots;
+  for (int i = 0; i < 100; ++i) slots.push_back(unbounded.TryStart());
+  EXPECT_TRUE(slots.back());
 }
 
 }  // namespace
