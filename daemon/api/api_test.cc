@@ -320,6 +320,13 @@ class HookedStore final : public storage::Store {
     if (before_write) before_write(key);
     return base_->Write(table, key, decide);
   }
+  absl::StatusOr<std::vector<storage::WriteResult>> WriteMany(
+      absl::string_view table, absl::Span<const storage::WriteOp> ops) override {
+    if (before_write) {
+      for (const storage::WriteOp& op : ops) before_write(op.key);
+    }
+    return base_->WriteMany(table, ops);
+  }
   absl::Status Scan(const storage::ScanSpec& spec,
                     const storage::ScanVisitor& visit) const override {
     return base_->Scan(spec, visit);
