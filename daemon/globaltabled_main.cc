@@ -33,8 +33,8 @@ namespace {
 constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
 
 // Replication settings for this region from the deployment file: every other region is a peer;
-// with the `domains` topology each region's JetStream domain is its name (as terraform renders
-// the nats-server configuration).
+// with the `domains` topology each region's JetStream domain is its name, with `supercluster`
+// each region's NATS cluster is (as terraform renders the nats-server configuration).
 replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
   replication::ReplicationOptions opts;
   opts.region_name = config.self.name;
@@ -42,6 +42,9 @@ replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
   opts.nats_urls = config.self.nats_urls;
   bool domains = config.deployment.nats.topology == NatsTopology::kDomains;
   if (domains) opts.js_domain = config.self.name;
+  if (config.deployment.nats.topology == NatsTopology::kSupercluster) {
+    opts.placement_cluster = config.self.name;
+  }
   for (const RegionConfig& r : config.deployment.regions) {
     if (r.id == config.self.id) continue;
     opts.peers.push_back({r.name, r.id, domains ? r.name : std::string()});

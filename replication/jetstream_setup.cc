@@ -14,6 +14,15 @@ namespace {
 
 constexpr jsErrCode kStreamNameInUse = static_cast<jsErrCode>(10058);
 
+// Points cfg at `placement` naming opts.placement_cluster, if set. `placement` must outlive
+// the use of cfg.
+void Place(const ReplicationOptions& opts, jsPlacement* placement, jsStreamConfig* cfg) {
+  if (opts.placement_cluster.empty()) return;
+  jsPlacement_Init(placement);
+  placement->Cluster = opts.placement_cluster.c_str();
+  cfg->Placement = placement;
+}
+
 absl::Status AddOrUpdateStream(jsCtx* js, jsStreamConfig* cfg) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -49,6 +58,8 @@ absl::Status EnsureOutbox(jsCtx* js, const ReplicationOptions& opts) {
   cfg.Duplicates = absl::ToInt64Nanoseconds(std::min(opts.duplicates_window, opts.max_age));
   cfg.Discard = js_DiscardOld;
   cfg.MaxMsgSize = static_cast<int32_t>(opts.max_message_bytes);
+  jsPlacement placement;
+  Place(opts, &placement, &cfg);
   absl::Status st = AddOrUpdateStream(js, &cfg);
   if (!st.ok()) return st;
   for (const PeerRegion& peer : opts.peers) {
@@ -86,9 +97,9 @@ absl::Status EnsureReaderConsumer(jsCtx* js, absl::string_view origin, absl::str
   return absl::OkStatus();
 }
 
-absl::Status EnsureDeadLetter(jsCtx* js, absl::string_view region) {
-  std::string name = DeadLetterStream(region);
-  std::string subject = DeadLetterWildcard(region);
+absl::Status EnsureDeadLetter(jsCtx* js, const ReplicationOptions& opts) {
+  std::string name = DeadLetterStream(opts.region_name);
+  std::string subject = DeadLetterWildcard(opts.region_name);
   const char* subjects[] = {subject.c_str()};
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);
@@ -98,6 +109,8 @@ absl::Status EnsureDeadLetter(jsCtx* js, absl::string_view region) {
   cfg.Storage = js_FileStorage;
   cfg.MaxAge = absl::ToInt64Nanoseconds(absl::Hours(24 * 7));
   cfg.MaxBytes = int64_t{256} << 20;
+  jsPlacement placement;
+  Place(opts, &placement, &cfg);
   return AddOrUpdateStream(js, &cfg);
 }
 

@@ -23,13 +23,14 @@
 namespace globaltable::replication {
 
 // This region's outbox stream (created or its limits updated) and a durable consumer for every
-// peer in opts.peers.
+// peer in opts.peers. With opts.placement_cluster set (the supercluster topology), the stream is
+// placed in that NATS cluster, i.e. on the region's own servers.
 absl::Status EnsureOutbox(jsCtx* js, const ReplicationOptions& opts);
 // The durable consumer `reader` reads `origin`'s outbox with; same config as EnsureOutbox makes.
 absl::Status EnsureReaderConsumer(jsCtx* js, absl::string_view origin, absl::string_view reader,
                                   const ReplicationOptions& opts);
-// This region's dead-letter stream (7 days, 256 MB).
-absl::Status EnsureDeadLetter(jsCtx* js, absl::string_view region);
+// This region's dead-letter stream (7 days, 256 MB), placed like the outbox.
+absl::Status EnsureDeadLetter(jsCtx* js, const ReplicationOptions& opts);
 // Gt-Last-Seq of the newest message of `region`'s outbox for `partition`; 0 when there is none.
 absl::StatusOr<uint64_t> LastPublishedSequence(jsCtx* js, absl::string_view region,
                                                uint32_t partition);

@@ -35,6 +35,10 @@ struct ReplicationOptions {
   std::string region_name = "local";
   clock::RegionId region_id = 1;
   std::string js_domain;  // this region's own JetStream domain ("" = default)
+  // NATS cluster to place this region's streams in ("" = wherever the server puts them). The
+  // `supercluster` topology sets it to the region's own cluster, so the outbox lives on the
+  // region's servers rather than wherever the meta leader happens to pick.
+  std::string placement_cluster;
   std::vector<std::string> nats_urls = {"nats://127.0.0.1:4222"};
   std::vector<PeerRegion> peers;
   absl::Duration reconnect_wait = absl::Milliseconds(250);

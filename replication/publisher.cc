@@ -124,7 +124,7 @@ bool Publisher::Setup() {
   auto js = link_->JetStream(opts_.js_domain);
   absl::Status st = js.status();
   if (st.ok()) st = EnsureOutbox(*js, opts_);
-  if (st.ok()) st = EnsureDeadLetter(*js, opts_.region_name);
+  if (st.ok()) st = EnsureDeadLetter(*js, opts_);
   if (st.ok() && !ack_sub_) {
     ack_prefix_ = link_->NewInbox() + ".";
     std::string wildcard = ack_prefix_ + "*";
