@@ -17,6 +17,8 @@ namespace globaltable::daemon {
 namespace {
 
 constexpr clock::RegionId kMaxRegionId = 65535;
+// A clock more than a minute off is broken, not skewed: refuse to configure a window that wide.
+constexpr int64_t kMaxClockOffsetMs = 60000;
 
 // Builds messages that name the file and line of a node.
 class Where {
@@ -198,7 +200,7 @@ absl::StatusOr<NatsTopology> ParseTopology(const Where& where, const YAML::Node&
 absl::StatusOr<DeploymentConfig> ParseRoot(const Where& where, const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) return where.Error(root, "the file is empty");
   ASSIGN_OR_RETURN(auto entries,
-                   MapEntries(where, root, "top level", {"nats", "daemon", "regions"}));
+                   MapEntries(where, root, "top level", {"nats", "clock", "daemon", "regions"}));
   DeploymentConfig deployment;
   deployment.source = where.source();
   if (entries.count("regions") == 0) return where.Error(root, "missing field 'regions'");
@@ -214,6 +216,15 @@ absl::StatusOr<DeploymentConfig> ParseRoot(const Where& where, const YAML::Node&
     ASSIGN_OR_RETURN(deployment.nats.urls, UrlList(where, nats_entries["urls"], "nats.urls"));
   } else if (regions.size() > 1) {
     return where.Error(root, "missing field 'nats' (required with more than one region)");
+  }
+  if (entries.count("clock")) {
+    ASSIGN_OR_RETURN(auto clock_entries,
+                     MapEntries(where, entries["clock"], "clock", {"max_offset_ms"}));
+    if (clock_entries.count("max_offset_ms")) {
+      ASSIGN_OR_RETURN(deployment.clock.max_offset_ms,
+                       ScalarInt(where, clock_entries["max_offset_ms"], "clock.max_offset_ms", 1,
+                                 kMaxClockOffsetMs));
+    }
   }
   if (entries.count("daemon")) {
     ASSIGN_OR_RETURN(auto daemon_entries,

@@ -6,6 +6,8 @@
 //   nats:
 //     topology: single            # single | supercluster | domains
 //     urls: [nats://127.0.0.1:4222]
+//   clock:                        # optional
+//     max_offset_ms: 500          # remote HLCs further ahead are held (1..60000)
 //   daemon:                       # optional; defaults for every region
 //     workers: 16
 //   regions:
@@ -55,6 +57,12 @@ struct NatsConfig {
   std::vector<std::string> urls;  // empty only when the deployment has no NATS (one region)
 };
 
+// The hybrid logical clock of every daemon. Deployment-wide: every region must refuse the same
+// skew, or a batch one region holds would be applied by another.
+struct ClockConfig {
+  int64_t max_offset_ms = 500;  // remote timestamps further ahead of local time are held
+};
+
 // Tuning of one daemon. Keys in the file: the field names.
 struct DaemonSettings {
   int io_threads = 2;       // threads that run HTTP I/O (accept, read, write) and point reads
@@ -81,6 +89,7 @@ struct RegionConfig {
 struct DeploymentConfig {
   std::string source;  // file name, for messages
   NatsConfig nats;
+  ClockConfig clock;
   DaemonSettings defaults;
   std::vector<RegionConfig> regions;
 

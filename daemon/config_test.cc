@@ -53,6 +53,31 @@ TEST(ConfigTest, ParsesTheDeploymentFile) {
   EXPECT_EQ(d->FindRegion("eu-west-1"), &d->regions[1]);
   EXPECT_EQ(d->FindRegion(clock::RegionId{2}), &d->regions[1]);
   EXPECT_EQ(d->FindRegion("nowhere"), nullptr);
+  EXPECT_EQ(d->clock.max_offset_ms, 500);  // no `clock` section: the default
+}
+
+TEST(ConfigTest, ParsesTheClockSection) {
+  std::string yaml = kGood;
+  yaml.insert(yaml.find("daemon:"), "clock:\n  max_offset_ms: 5000\n");
+  auto d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->clock.max_offset_ms, 5000);
+  // An empty section keeps the default.
+  yaml = kGood;
+  yaml.insert(yaml.find("daemon:"), "clock: {}\n");
+  d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->clock.max_offset_ms, 500);
+  // The deployment's value reaches the resolved configuration of every region.
+  yaml = kGood;
+  yaml.insert(yaml.find("daemon:"), "clock: {max_offset_ms: 750}\n");
+  d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  CommandLine cl;
+  cl.region = "eu-west-1";
+  auto config = ResolveConfig(cl, *d);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->deployment.clock.max_offset_ms, 750);
 }
 
 // Each rejection must name the file and the line of the offending entry.
@@ -119,6 +144,20 @@ INSTANTIATE_TEST_SUITE_P(
                   "deploy.yaml:5: daemon.workers: expected an integer in [1, 1024]"},
         Rejection{"UnknownDaemonKey", Replace(kGood, "workers: 8", "threads: 8"),
                   "deploy.yaml:5: daemon: unknown key 'threads'"},
+        Rejection{"ClockOffsetZero",
+                  Replace(kGood, "daemon:\n", "clock:\n  max_offset_ms: 0\ndaemon:\n"),
+                  "deploy.yaml:5: clock.max_offset_ms: expected an integer in [1, 60000]"},
+        Rejection{"ClockOffsetTooLarge",
+                  Replace(kGood, "daemon:\n", "clock:\n  max_offset_ms: 60001\ndaemon:\n"),
+                  "deploy.yaml:5: clock.max_offset_ms: expected an integer in [1, 60000]"},
+        Rejection{"ClockOffsetNotANumber",
+                  Replace(kGood, "daemon:\n", "clock:\n  max_offset_ms: 2s\ndaemon:\n"),
+                  "deploy.yaml:5: clock.max_offset_ms: expected an integer"},
+        Rejection{"UnknownClockKey",
+                  Replace(kGood, "daemon:\n", "clock:\n  max_offset: 500\ndaemon:\n"),
+                  "deploy.yaml:5: clock: unknown key 'max_offset' (expected one of max_offset_ms)"},
+        Rejection{"ClockNotAMapping", Replace(kGood, "daemon:\n", "clock: 500\ndaemon:\n"),
+                  "deploy.yaml:4: clock: expected a mapping"},
         Rejection{"RegionsNotAList", "regions: 3\n",
                   "deploy.yaml:1: regions: expected a non-empty"},
         Rejection{"Empty", "", "deploy.yaml: the file is empty"},

@@ -54,7 +54,9 @@ replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
 
 absl::Status Run(const Config& config, const sigset_t& signals) {
   const RegionConfig& self = config.self;
-  clock::HybridClock hlc(clock::SystemClock::Default());
+  clock::HybridClock::Options clock_options;
+  clock_options.max_offset = absl::Milliseconds(config.deployment.clock.max_offset_ms);
+  clock::HybridClock hlc(clock::SystemClock::Default(), clock_options);
 
   storage::StoreOptions store_options;
   store_options.dir = self.data_dir;
