@@ -74,6 +74,9 @@ Metrics::Metrics(std::string region)
                       "Last-writer-wins losers, local or remote.", region_)),
       nats_connected_(Make(BuildGauge(), *registry_, "globaltable_nats_connected",
                            "1 while connected to NATS.", region_)),
+      changelog_mutations_(Make(BuildGauge(), *registry_,
+                                "globaltable_replication_changelog_mutations",
+                                "Records kept in this region's change log.", region_)),
       clock_remote_offset_(Make(BuildGauge(), *registry_,
                                 "globaltable_clock_remote_offset_seconds",
                                 "Remote HLC physical time minus local physical time.", region_)),
@@ -123,6 +126,7 @@ Metrics::Metrics(std::string region)
   ApiShedRequests();
   PublishedMutations();
   PublishedBytes();
+  ChangeLogMutations();
   StoreSstBytes();
   StorePendingCompactionBytes();
   SetWriteMode("active");
@@ -181,6 +185,7 @@ prometheus::Counter& Metrics::Conflicts(absl::string_view source_region,
   return conflicts_.Add({{"source_region", S(source_region)}, {"table", S(table)}});
 }
 prometheus::Gauge& Metrics::NatsConnected() { return nats_connected_.Add({}); }
+prometheus::Gauge& Metrics::ChangeLogMutations() { return changelog_mutations_.Add({}); }
 
 prometheus::Gauge& Metrics::ClockRemoteOffset(absl::string_view source_region) {
   return clock_remote_offset_.Add({{"source_region", S(source_region)}});

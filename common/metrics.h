@@ -52,6 +52,7 @@ class Metrics {
   prometheus::Gauge& OldestUnreplicated(absl::string_view source_region);
   prometheus::Counter& PublishedMutations();
   prometheus::Counter& PublishedBytes();
+  prometheus::Gauge& ChangeLogMutations();
   prometheus::Counter& AppliedMutations(absl::string_view source_region);
   prometheus::Counter& AppliedBytes(absl::string_view source_region);
   // reason: decode, oversized, unknown_region, own_region, gap, clock_offset, invalid
@@ -104,6 +105,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& resync_required_;
   prometheus::Family<prometheus::Counter>& conflicts_;
   prometheus::Family<prometheus::Gauge>& nats_connected_;
+  prometheus::Family<prometheus::Gauge>& changelog_mutations_;
   prometheus::Family<prometheus::Gauge>& clock_remote_offset_;
   prometheus::Family<prometheus::Gauge>& clock_max_offset_;
   prometheus::Family<prometheus::Counter>& clock_rejected_;

@@ -78,6 +78,7 @@ void InstallCollectHooks(
     std::optional<replication::ReplicationStatus> rs = replication();
     if (!rs.has_value()) return;
     metrics->NatsConnected().Set(rs->nats_connected ? 1 : 0);
+    metrics->ChangeLogMutations().Set(static_cast<double>(rs->publisher.changelog_mutations));
     for (const replication::PeerStatus& p : rs->peers) {
       metrics->OldestUnreplicated(p.region).Set(p.lag_seconds);
       metrics->ClockRemoteOffset(p.region).Set(

@@ -57,6 +57,12 @@ struct ReplicationOptions {
   int max_inflight_per_partition = 32;  // unacknowledged publishes of one partition
   absl::Duration publish_timeout = absl::Seconds(3);
   absl::Duration watermark_persist_interval = absl::Milliseconds(200);
+  // Change-log trimming: every trim_interval, each partition's records at or below its
+  // persisted acknowledgement watermark (JetStream holds them) are dropped, once at least
+  // trim_min_records of them have accumulated: few, large range deletions rather than one per
+  // batch, since every range tombstone costs the change log's readers until compaction.
+  absl::Duration trim_interval = absl::Seconds(10);
+  uint64_t trim_min_records = 1024;
 
   // Readers (one per peer): at most one pull request of pull_batch messages / pull_max_bytes
   // is outstanding per peer, which bounds memory whatever the backlog.

@@ -32,7 +32,16 @@ Publisher::Publisher(NatsLink* link, storage::Store* store, const ReplicationOpt
       parts_(num_partitions_),
       setup_backoff_(opts.retry_initial),
       dirty_(num_partitions_, true),
-      acked_(num_partitions_, 0) {}
+      acked_(num_partitions_, 0),
+      first_kept_(num_partitions_, 1) {
+  // Where each partition's change log starts (an earlier process may have trimmed it), for
+  // the retained-records figure in status.
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    absl::StatusOr<std::vector<proto::Mutation>> first = store_->ReadChangeLog(p, 1, 1, 1);
+    if (first.ok() && !first->empty()) parts_[p].first_kept = (*first)[0].sequence();
+    first_kept_[p] = parts_[p].first_kept;
+  }
+}
 
 Publisher::~Publisher() { Stop(); }
 
@@ -79,6 +88,7 @@ PublisherStatus Publisher::status() const {
   for (uint32_t p = 0; p < num_partitions_; ++p) {
     uint64_t last = store_->LastSequence(p);
     if (last > acked_[p]) s.unpublished_mutations += last - acked_[p];
+    if (last >= first_kept_[p]) s.changelog_mutations += last - first_kept_[p] + 1;
   }
   return s;
 }
@@ -287,6 +297,7 @@ void Publisher::Run() {
     }
     linger_until = paused ? absl::InfiniteFuture() : Send(now);
     Persist(now);
+    Trim(now);
   }
 }
 
@@ -388,6 +399,35 @@ void Publisher::Persist(absl::Time now) {
     }
     part.persisted = part.acked;
   }
+}
+
+void Publisher::Trim(absl::Time now) {
+  if (now - last_trim_ < opts_.trim_interval) return;
+  last_trim_ = now;
+  uint64_t trimmed = 0;
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    Partition& part = parts_[p];
+    // Only what a restart would not publish again: the persisted watermark, which is written
+    // (WAL order) before this trim, so no recovery can see the trim without the watermark.
+    const uint64_t below = part.persisted + 1;
+    if (below <= part.first_kept || below - part.first_kept < opts_.trim_min_records) continue;
+    const uint64_t last = store_->LastSequence(p);
+    absl::Status st = store_->TrimChangeLog(p, below);
+    if (!st.ok()) {
+      absl::MutexLock lock(&mu_);
+      status_.last_error = st.ToString();
+      return;
+    }
+    // The store keeps the partition's last record; `last` may understate it by the commits
+    // since, which only makes first_kept low by one until the next trim.
+    const uint64_t first_kept = std::max(part.first_kept, std::min(below, last));
+    trimmed += first_kept - part.first_kept;
+    part.first_kept = first_kept;
+  }
+  if (trimmed == 0) return;
+  absl::MutexLock lock(&mu_);
+  status_.trimmed_mutations += trimmed;
+  for (uint32_t p = 0; p < num_partitions_; ++p) first_kept_[p] = parts_[p].first_kept;
 }
 
 }  // namespace globaltable::replication

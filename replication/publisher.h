@@ -10,6 +10,10 @@
 //   the last contiguously acknowledged sequence, and the data is read again from the change log.
 // - On start, each partition resumes after max(last batch in the stream for its subject,
 //   persisted acknowledgement watermark "replication.acked.<partition>").
+// - Every trim_interval, each partition's change log is trimmed below its PERSISTED
+//   acknowledgement watermark + 1 (never the in-memory one): whatever a restart resumes from
+//   is still in the change log, and everything dropped is in the outbox stream. The store's
+//   trim keeps each partition's last record.
 // Nothing is queued in memory beyond the in-flight window: the backlog is the change log.
 //
 //   Publisher pub(link, store, opts, &hlc);
@@ -72,6 +76,7 @@ class Publisher {
     uint64_t next = 1;   // next sequence to publish
     uint64_t acked = 0;  // contiguously acknowledged
     uint64_t persisted = 0;
+    uint64_t first_kept = 1;  // first record left in the change log (an estimate until trimmed)
     absl::Time dirty_since = absl::InfiniteFuture();
     std::deque<InFlight> inflight;
   };
@@ -92,6 +97,7 @@ class Publisher {
   absl::Time Send(absl::Time now);
   bool PublishOne(uint32_t p, uint64_t last_committed);
   void Persist(absl::Time now);
+  void Trim(absl::Time now);
 
   NatsLink* const link_;
   storage::Store* const store_;
@@ -111,6 +117,7 @@ class Publisher {
   uint64_t setup_epoch_ = 0;
   absl::Duration setup_backoff_;
   absl::Time last_persist_ = absl::InfinitePast();
+  absl::Time last_trim_ = absl::InfinitePast();
   NatsSubPtr ack_sub_;
   Waker waker_;  // commits, acks, pause and stop wake the publishing thread
   absl::Notification ack_sub_done_;
@@ -124,6 +131,7 @@ class Publisher {
   std::vector<AckEvent> acks_ ABSL_GUARDED_BY(mu_);
   PublisherStatus status_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> first_kept_ ABSL_GUARDED_BY(mu_);  // mirrors Partition::first_kept
 };
 
 }  // namespace globaltable::replication

@@ -65,7 +65,9 @@ std::string StatusToJson(const ReplicationStatus& status) {
       ",\"mutations_published\":", p.mutations_published,
       ",\"publish_failures\":", p.publish_failures,
       ",\"unpublished_mutations\":", p.unpublished_mutations,
-      ",\"last_error\":", Quote(p.last_error), "},\"peers\":[");
+      ",\"changelog_mutations\":", p.changelog_mutations,
+      ",\"trimmed_mutations\":", p.trimmed_mutations, ",\"last_error\":", Quote(p.last_error),
+      "},\"peers\":[");
   bool first = true;
   for (const PeerStatus& s : status.peers) {
     if (!first) out += ",";

@@ -58,6 +58,8 @@ struct PublisherStatus {
   uint64_t mutations_published = 0;
   uint64_t publish_failures = 0;       // errors and timeouts; each rewinds its partition
   uint64_t unpublished_mutations = 0;  // committed locally, not yet acknowledged by JetStream
+  uint64_t changelog_mutations = 0;    // records kept in the change log (not acked or not trimmed)
+  uint64_t trimmed_mutations = 0;      // records this process dropped from the change log
   std::string last_error;
 };
 

@@ -13,6 +13,8 @@ TEST(StatusJsonTest, RendersPeersAndEscapes) {
   s.nats_connected = true;
   s.publisher.ready = true;
   s.publisher.mutations_published = 42;
+  s.publisher.changelog_mutations = 17;
+  s.publisher.trimmed_mutations = 5;
   PeerStatus p;
   p.region = "eu-west-1";
   p.region_id = 2;
@@ -26,6 +28,8 @@ TEST(StatusJsonTest, RendersPeersAndEscapes) {
   std::string json = StatusToJson(s);
   EXPECT_NE(json.find("\"region\":\"us-east-1\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"mutations_published\":42"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"changelog_mutations\":17,\"trimmed_mutations\":5"), std::string::npos)
+      << json;
   EXPECT_NE(json.find("\"lag_seconds\":1.250"), std::string::npos) << json;
   EXPECT_NE(json.find("\"needs_resync\":true"), std::string::npos) << json;
   EXPECT_NE(json.find("\"dead_letters\":{\"decode\":3}"), std::string::npos) << json;

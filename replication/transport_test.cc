@@ -1,8 +1,9 @@
 // Integration tests of the replication transport against a real nats-server with JetStream:
 // exactly-once delivery with continuity under load, dead-lettering of malformed and forged
-// batches, NATS down at start and killed mid-load, publisher restart, clock-skew holds, and a
-// reader that fell behind retention. The stores are in memory (MemoryStore) so these tests
-// exercise only the transport; they also run under AddressSanitizer (label asan).
+// batches, NATS down at start and killed mid-load, publisher restart, change-log trimming
+// below the acknowledged sequence, clock-skew holds, and a reader that fell behind retention. The
+// stores are in memory (MemoryStore) so these tests exercise only the transport; they also run
+// under AddressSanitizer (label asan).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -271,7 +272,9 @@ TEST_F(TransportTest, PublisherRestartResumesFromTheStream) {
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(b.Start().ok());
   for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 100);
-  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30)))
+      << a.repl->StatusJson() << "\n"
+      << b.repl->StatusJson();
   ASSERT_TRUE(WaitUntil([&] { return a.repl->Status().publisher.unpublished_mutations == 0; },
                         absl::Seconds(10)));
   a.repl.reset();  // a's daemon stops; its change log stays
@@ -281,6 +284,85 @@ TEST_F(TransportTest, PublisherRestartResumesFromTheStream) {
   EXPECT_EQ(b.store.AppliedCount(1), 3200u);
   // Resumed where JetStream had it, not from the start of the change log.
   EXPECT_EQ(a.repl->Status().publisher.mutations_published, 1600u);
+}
+
+// The first sequence still in `store`'s change log of `partition` (0 when empty).
+uint64_t FirstKept(const MemoryStore& store, uint32_t partition) {
+  absl::StatusOr<std::vector<proto::Mutation>> first = store.ReadChangeLog(partition, 1, 1, 1);
+  if (!first.ok() || first->empty()) return 0;
+  return (*first)[0].sequence();
+}
+
+// Messages in `region`'s outbox stream, or -1 when the stream cannot be read.
+int64_t OutboxMessages(NatsLink* link, const std::string& region) {
+  auto js = link->JetStream("");
+  if (!js.ok()) return -1;
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  std::string stream = OutboxStream(region);
+  if (js_GetStreamInfo(&si, *js, stream.c_str(), nullptr, &jerr) != NATS_OK) return -1;
+  int64_t msgs = static_cast<int64_t>(si->State.Msgs);
+  jsStreamInfo_Destroy(si);
+  return msgs;
+}
+
+TEST_F(TransportTest, ChangeLogIsTrimmedBelowTheAcknowledgedSequence) {
+  Region a("us", 1, clock::SystemClock::Default());
+  Region b("eu", 2, clock::SystemClock::Default());
+  Pair(&a, &b);
+  a.opts.trim_interval = absl::Milliseconds(50);
+  a.opts.trim_min_records = 1;
+  a.opts.max_batch_records = 40;  // several batches (and acks) per partition
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 100);
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30))) << b.repl->StatusJson();
+  // Everything is acknowledged: each partition keeps only its last record.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (uint32_t p = 0; p < kPartitions; ++p) {
+          if (FirstKept(a.store, p) != 100) return false;
+        }
+        return true;
+      },
+      absl::Seconds(10)))
+      << a.repl->StatusJson();
+  PublisherStatus ps = a.repl->Status().publisher;
+  EXPECT_EQ(ps.trimmed_mutations, kPartitions * 99u);
+  EXPECT_EQ(ps.changelog_mutations, kPartitions);
+  EXPECT_EQ(ps.unpublished_mutations, 0u);
+
+  // Records committed while the publisher is down are kept until JetStream has them.
+  a.repl.reset();
+  for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 50);
+  for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(FirstKept(a.store, p), 100u) << p;
+  // b acknowledged everything: interest retention has emptied the outbox, so the restart can
+  // resume only from the persisted watermark, not from the last message in the stream.
+  auto link = NatsLink::Create({server_->url()}, "observer", absl::Milliseconds(100));
+  ASSERT_TRUE(link.ok());
+  ASSERT_TRUE(WaitUntil([&] { return OutboxMessages(link->get(), "us") == 0; }, absl::Seconds(10)))
+      << OutboxMessages(link->get(), "us");
+
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30))) << b.repl->StatusJson();
+  ASSERT_TRUE(WaitUntil([&] { return a.repl->Status().publisher.unpublished_mutations == 0; },
+                        absl::Seconds(10)))
+      << a.repl->StatusJson();
+  // Nothing lost, nothing published twice: b saw each sequence once and no duplicates, and the
+  // restarted publisher sent only the 50 new records per partition.
+  EXPECT_EQ(b.store.AppliedCount(1), kPartitions * 150u);
+  EXPECT_EQ(b.store.DuplicateCount(1), 0u);
+  EXPECT_EQ(a.repl->Status().publisher.mutations_published, kPartitions * 50u);
+  EXPECT_FALSE(b.repl->Status().peers[0].needs_resync);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (uint32_t p = 0; p < kPartitions; ++p) {
+          if (FirstKept(a.store, p) != 150) return false;
+        }
+        return true;
+      },
+      absl::Seconds(10)))
+      << a.repl->StatusJson();
 }
 
 TEST_F(TransportTest, BatchesBeyondMaxOffsetAreHeldThenApplied) {

@@ -15,7 +15,11 @@ absl::Status NotHere(const char* what) {
 }  // namespace
 
 MemoryStore::MemoryStore(clock::RegionId region_id, uint32_t partitions, clock::HybridClock* clock)
-    : region_id_(region_id), partitions_(partitions), clock_(clock), log_(partitions) {}
+    : region_id_(region_id),
+      partitions_(partitions),
+      clock_(clock),
+      log_(partitions),
+      trimmed_below_(partitions, 1) {}
 
 uint64_t MemoryStore::AppendLocal(uint32_t partition, int count, size_t payload_bytes) {
   uint64_t last = 0;
@@ -98,7 +102,8 @@ absl::StatusOr<std::vector<proto::Mutation>> MemoryStore::ReadChangeLog(uint32_t
   std::vector<proto::Mutation> out;
   size_t bytes = 0;
   const std::vector<proto::Mutation>& log = log_[partition];
-  for (uint64_t seq = std::max<uint64_t>(from, 1); seq <= log.size(); ++seq) {
+  for (uint64_t seq = std::max<uint64_t>(from, trimmed_below_[partition]); seq <= log.size();
+       ++seq) {
     if (out.size() >= max_records || (!out.empty() && bytes >= max_bytes)) break;
     out.push_back(log[seq - 1]);
     bytes += out.back().ByteSizeLong();
@@ -106,7 +111,16 @@ absl::StatusOr<std::vector<proto::Mutation>> MemoryStore::ReadChangeLog(uint32_t
   return out;
 }
 
-absl::Status MemoryStore::TrimChangeLog(uint32_t, uint64_t) { return absl::OkStatus(); }
+absl::Status MemoryStore::TrimChangeLog(uint32_t partition, uint64_t below) {
+  absl::MutexLock lock(&mu_);
+  if (partition >= log_.size()) return absl::InvalidArgumentError("no such partition");
+  // Like the RocksDB store: the partition's last record always stays.
+  std::vector<proto::Mutation>& log = log_[partition];
+  const uint64_t end = std::min<uint64_t>(below, log.size());
+  for (uint64_t seq = trimmed_below_[partition]; seq < end; ++seq) log[seq - 1].Clear();
+  trimmed_below_[partition] = std::max(trimmed_below_[partition], end);
+  return absl::OkStatus();
+}
 
 void MemoryStore::SetCommitListener(std::function<void(uint32_t, uint64_t)> listener) {
   absl::MutexLock lock(&listener_mu_);

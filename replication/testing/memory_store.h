@@ -1,7 +1,7 @@
 // MemoryStore: an in-memory storage::Store with the parts replication uses (change log, commit
 // listener, ApplyBatch with continuity and max-offset checks, watermarks, settings), for
 // replication tests that must not depend on RocksDB. Catalog and item calls return
-// kUnimplemented.
+// kUnimplemented. TrimChangeLog drops records as the RocksDB store does (the last one stays).
 //
 //   clock::HybridClock hlc(&wall);
 //   MemoryStore store(/*region_id=*/1, /*partitions=*/16, &hlc);
@@ -78,6 +78,7 @@ class MemoryStore final : public storage::Store {
 
   mutable absl::Mutex mu_;
   std::vector<std::vector<proto::Mutation>> log_ ABSL_GUARDED_BY(mu_);  // index = sequence-1
+  std::vector<uint64_t> trimmed_below_ ABSL_GUARDED_BY(mu_);  // first readable sequence (>= 1)
   std::map<std::pair<clock::RegionId, uint32_t>, uint64_t> watermarks_ ABSL_GUARDED_BY(mu_);
   std::map<clock::RegionId, clock::Timestamp> applied_hlc_ ABSL_GUARDED_BY(mu_);
   std::map<clock::RegionId, uint64_t> applied_ ABSL_GUARDED_BY(mu_);
