@@ -5,8 +5,11 @@ nats-server with JetStream (its own store directory, killed by pid) and one glob
 region (`--config FILE --region NAME`), and gives boto3 clients per region. Every process is
 started and stopped by pid; waits are bounded polls, never fixed sleeps.
 
-Topologies: "single" (one nats-server) and "domains" (one nats-server per region, each its own
-JetStream domain named after the region, leafnodes from every region to the first one).
+Topologies: "single" (one nats-server), "domains" (one nats-server per region, each its own
+JetStream domain named after the region, leafnodes from every region to the first one) and
+"supercluster" (one nats-server per region, each its own cluster named after the region, with a
+route to itself as JetStream requires of a gateway cluster, joined by a full mesh of gateways:
+one JetStream meta group, each region's streams placed in its own cluster).
 """
 import json
 import os
@@ -26,13 +29,17 @@ from botocore.config import Config as BotoConfig  # noqa: E402
 
 
 class NatsServer:
-    def __init__(self, workdir, name, domain=None, leaf_listen=False, leaf_remote_port=None):
+    def __init__(self, workdir, name, domain=None, leaf_listen=False, leaf_remote_port=None,
+                 gateway=False):
+        self.name = name
         self.port = free_port()
         self.dir = os.path.join(workdir, f"nats-{name}")
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "server.conf")
         self.leaf_port = free_port() if leaf_listen else None
+        self.monitor_port = free_port()
         lines = [f"server_name: {name}", "listen: 127.0.0.1:%d" % self.port,
+                 f"http: 127.0.0.1:{self.monitor_port}",
                  "jetstream {", f"  store_dir: \"{self.dir}\""]
         if domain:
             lines.append(f"  domain: {domain}")
@@ -43,9 +50,28 @@ class NatsServer:
             lines += ["leafnodes {", "  reconnect: 1",
                       f"  remotes: [{{urls: [\"nats-leaf://127.0.0.1:{leaf_remote_port}\"]}}]",
                       "}"]
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
+        self.lines = lines
+        self.cluster_port = free_port() if gateway else None
+        self.gateway_port = free_port() if gateway else None
+        if not gateway:
+            self.write_conf()
         self.proc = None
+
+    def join_gateways(self, servers):
+        """One cluster named after this server, with a route to itself, and gateways to all."""
+        gateways = ", ".join(f"{{name: {s.name}, urls: [\"nats://127.0.0.1:{s.gateway_port}\"]}}"
+                             for s in servers)
+        self.lines += ["cluster {", f"  name: {self.name}",
+                       f"  listen: 127.0.0.1:{self.cluster_port}",
+                       f"  routes: [\"nats://127.0.0.1:{self.cluster_port}\"]", "}",
+                       "gateway {", f"  name: {self.name}",
+                       f"  listen: 127.0.0.1:{self.gateway_port}",
+                       f"  gateways: [{gateways}]", "}"]
+        self.write_conf()
+
+    def write_conf(self):
+        with open(self.conf, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
 
     @property
     def url(self):
@@ -63,6 +89,12 @@ class NatsServer:
             raise RuntimeError(f"nats-server exited with {self.proc.returncode}")
         with socket.socket() as s:
             return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def monitor(self, path):
+        """A JSON page of the server's monitoring endpoint, e.g. /jsz."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}{path}",
+                                    timeout=2) as r:
+            return json.loads(r.read())
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -167,6 +199,12 @@ class Cluster:
                                  for n in names[1:]]
             for r, n in zip(self.regions, self.nats):
                 r.nats_urls = [n.url]
+        elif topology == "supercluster":
+            self.nats = [NatsServer(self.workdir, n, gateway=True) for n in names]
+            for n in self.nats:
+                n.join_gateways(self.nats)
+            for r, n in zip(self.regions, self.nats):
+                r.nats_urls = [n.url]
         else:
             raise ValueError(topology)
         self.config_path = os.path.join(self.workdir, "deployment.yaml")
@@ -186,8 +224,24 @@ class Cluster:
     def start(self):
         for n in self.nats:
             n.start()
+        if self.topology == "supercluster":
+            wait_until(self._jetstream_meta_leader, 30, "the supercluster's JetStream meta leader")
         for r in self.regions:
             r.start()
+
+    def _jetstream_meta_leader(self):
+        """Every server of a supercluster sees the same meta leader and every gateway."""
+        leaders = set()
+        for n in self.nats:
+            try:
+                js = n.monitor("/jsz")
+                gw = n.monitor("/gatewayz")
+            except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+                return False
+            leaders.add(js.get("meta_cluster", {}).get("leader"))
+            if len(gw.get("outbound_gateways", {})) < len(self.nats) - 1:
+                return False
+        return len(leaders) == 1 and None not in leaders
 
     def stop(self):
         for r in self.regions:

@@ -15,8 +15,8 @@
      status), and once its clock is fixed everything converges;
   7. a table deleted in one region is deleted in all.
 
-Usage: multi_region_test.py --binary build/bin/globaltabled [--topology single|domains]
-       [--only 1,3]
+Usage: multi_region_test.py --binary build/bin/globaltabled
+       [--topology single|domains|supercluster] [--only 1,3]
 """
 import argparse
 import os
@@ -158,6 +158,21 @@ def test_write_visible_everywhere(cluster):
     status = us.replication()
     assert {p["region"] for p in status["peers"]} == {eu.name, ap.name}, status
     assert status["nats_connected"] is True, status
+    if cluster.topology == "supercluster":
+        check_outboxes_in_own_cluster(cluster)
+
+
+def check_outboxes_in_own_cluster(cluster):
+    """Each region's outbox stream lives on its own region's server (its own NATS cluster)."""
+    for r, server in zip(cluster.regions, cluster.nats):
+        jsz = server.monitor("/jsz?accounts=true&streams=true")
+        streams = {s["name"]: s for a in jsz.get("account_details", [])
+                   for s in a.get("stream_detail", [])}
+        outbox = streams.get(f"GT_OUTBOX_{r.name}")
+        assert outbox is not None, f"{r.name}'s outbox is not on {server.name}: {sorted(streams)}"
+        assert outbox["cluster"]["name"] == r.name, outbox["cluster"]
+        others = [n for n in streams if n.startswith("GT_OUTBOX_") and n != f"GT_OUTBOX_{r.name}"]
+        assert not others, f"{server.name} holds other regions' outboxes: {others}"
 
 
 def test_conflicts_converge(cluster):
@@ -311,7 +326,7 @@ TESTS = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--topology", default="single")
+    ap.add_argument("--topology", default="single", choices=["single", "domains", "supercluster"])
     ap.add_argument("--only", default=",".join(TESTS))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
