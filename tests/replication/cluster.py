@@ -182,9 +182,10 @@ class Region:
 
 class Cluster:
     def __init__(self, binary, names=("us-east-1", "eu-west-1", "ap-south-1"),
-                 topology="single"):
+                 topology="single", max_clock_offset_ms=None):
         self.binary = binary
         self.topology = topology
+        self.max_clock_offset_ms = max_clock_offset_ms
         self.workdir = tempfile.mkdtemp(prefix="gt-repl-")
         self.regions = [Region(self, n, i + 1) for i, n in enumerate(names)]
         self.nats = []
@@ -212,8 +213,10 @@ class Cluster:
             f.write(self.deployment_yaml())
 
     def deployment_yaml(self):
-        lines = ["nats:", f"  topology: {self.topology}",
-                 f"  urls: [{self.nats[0].url}]", "regions:"]
+        lines = ["nats:", f"  topology: {self.topology}", f"  urls: [{self.nats[0].url}]"]
+        if self.max_clock_offset_ms is not None:
+            lines += ["clock:", f"  max_offset_ms: {self.max_clock_offset_ms}"]
+        lines.append("regions:")
         for r in self.regions:
             lines += [f"  - name: {r.name}", f"    id: {r.id}",
                       f"    api: 127.0.0.1:{r.api_port}", f"    admin: 127.0.0.1:{r.admin_port}",

@@ -10,9 +10,12 @@
   4. kill -9 of nats-server during a write load, then restart: the same.
   5. one region cut off from replication (POST /v1/replication/cut) while every region keeps
      writing, then healed: the same;
-  6. clock skew with libfaketime: a region 0.3 s ahead (within the 500 ms max offset)
-     converges; a region 10 s ahead has its batches held by the others (visible in their
-     status), and once its clock is fixed everything converges;
+  6. clock skew with libfaketime, against the max clock offset the deployment file sets
+     (`clock: {max_offset_ms: 5000}`, which every daemon reports in /metrics): a region 2 s
+     ahead (within it) converges; a region 10 s ahead has its batches held by the others
+     (visible in their /v1/replication status) while nothing is corrupted (their clocks are
+     not dragged ahead, nothing of it is applied, they agree with each other and still
+     replicate to it), and once its clock is fixed everything converges;
   7. a table deleted in one region is deleted in all.
 
 Usage: multi_region_test.py --binary build/bin/globaltabled
@@ -21,16 +24,19 @@ Usage: multi_region_test.py --binary build/bin/globaltabled
 import argparse
 import os
 import random
+import re
 import signal
 import sys
 import threading
 import time
 import traceback
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster, wait_until  # noqa: E402
 
 TABLE = "orders"
+MAX_CLOCK_OFFSET_MS = 5000  # the deployment file's clock.max_offset_ms (test 6 relies on it)
 
 
 def create_table(region, name=TABLE):
@@ -268,19 +274,43 @@ def restart_with_clock(region, offset):
     region.start(env=env)
 
 
+def max_offset_seconds(region):
+    """globaltable_clock_max_offset_seconds as the daemon exports it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{region.admin_port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    m = re.search(r"^globaltable_clock_max_offset_seconds\{[^}]*\} (\S+)$", text, re.M)
+    assert m, "no globaltable_clock_max_offset_seconds in /metrics"
+    return float(m.group(1))
+
+
+def last_local_hlc_millis(region):
+    """Physical milliseconds of the newest HLC this region stamped on a local write."""
+    return region.admin_get("/v1/status")["last_local_hlc"] >> 16
+
+
 def test_clock_skew(cluster):
     skewed = cluster.regions[2]
     others = cluster.regions[:2]
-    # Within the max clock offset (500 ms by default; the deployment file has no key for it
-    # yet, so "2 s ahead" is outside it here): 0.3 s ahead replicates normally.
-    restart_with_clock(skewed, "+0.3s")
+    # The deployment file's max offset reached every daemon's clock.
+    for r in cluster.regions:
+        assert max_offset_seconds(r) == MAX_CLOCK_OFFSET_MS / 1000, r.name
+    # 2 s ahead, within the 5 s max offset: replicates normally, both ways.
+    restart_with_clock(skewed, "+2s")
     put(skewed, "skew-small", "ok")
     wait_until(lambda: all(get_value(r, "skew-small") == "ok" for r in others), 30,
-               "write from a slightly skewed region replicated")
+               "write from a region 2 s ahead replicated")
+    put(others[0], "to-skew-small", "ok")
+    wait_until(lambda: get_value(skewed, "to-skew-small") == "ok", 30,
+               "write to a region 2 s ahead replicated")
+    # Never held, not even briefly (with the 500 ms default it would have been, for 1.5 s).
+    holds = {r.name: p["skew_holds"] for r in others for p in r.replication()["peers"]
+             if p["region"] == skewed.name}
+    assert not any(holds.values()), f"batches 2 s ahead were held: {holds}"
     # 10 s ahead: held, visible, nothing applied, nothing corrupted.
     restart_with_clock(skewed, "+10s")
     put(skewed, "skew-big", "held")
     put(others[0], "while-skewed", "fine")
+    wrote_at_ms = time.time() * 1000
 
     def held_everywhere():
         for r in others:
@@ -291,13 +321,26 @@ def test_clock_skew(cluster):
 
     wait_until(held_everywhere, 30, "skewed region's batches held")
     assert all(get_value(r, "skew-big") is None for r in others)
+    # The others' clocks were not dragged 10 s ahead by the held batches (they were at most
+    # 2 s ahead, from the first stage), and they still agree with each other.
+    put(others[1], "after-hold", "fine")
+    for r in others:
+        ahead_ms = last_local_hlc_millis(r) - wrote_at_ms
+        assert ahead_ms < 5000, f"{r.name}'s clock was dragged {ahead_ms:.0f} ms ahead"
+    wait_until(lambda: get_value(others[0], "after-hold") == "fine", 30, "others replicate")
+    wait_until(lambda: others[0].digest(TABLE) == others[1].digest(TABLE), 30,
+               "the regions with sound clocks agree")
     # The skewed region still receives the others' writes.
     wait_until(lambda: get_value(skewed, "while-skewed") == "fine", 30, "skewed region reads")
-    # Fix the clock: its held batches are applied once real time reaches their HLC.
+    # Fix the clock: its held batches are applied once real time comes within the max offset
+    # of their HLC (its own clock kept the stamps it issued, so new writes are held too until
+    # then).
     restart_with_clock(skewed, None)
     wait_until(lambda: all(get_value(r, "skew-big") == "held" for r in others), 60,
                "held batches applied after the clock is fixed")
     wait_converged(cluster)
+    wait_until(lambda: not any(p["clock_skew_hold"] for r in others
+                               for p in r.replication()["peers"]), 30, "holds released")
 
 
 def test_delete_table(cluster):
@@ -330,7 +373,8 @@ def main():
     ap.add_argument("--only", default=",".join(TESTS))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
-    cluster = Cluster(args.binary, topology=args.topology)
+    cluster = Cluster(args.binary, topology=args.topology,
+                      max_clock_offset_ms=MAX_CLOCK_OFFSET_MS)
     failed = False
     try:
         cluster.start()
