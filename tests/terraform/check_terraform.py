@@ -242,6 +242,7 @@ class Example:
         ports_type = variables["ports"]["type"]
         self.ports = {p: hcl_default(ports_type, p) for p in ("api", "admin", "nats_client")}
         self.job_name = variables["prometheus_job_name"]["default"]
+        self.clock_max_offset_ms = int(variables["clock_max_offset_ms"]["default"])
         self.domain = parsed[os.path.join(example_dir, "terraform.tfvars.example")]["dns_domain"]
         self.topology = example.blocks("variable")["nats_topology"]["default"]
         regions = example.blocks("module")["global_table"]["regions"]
@@ -276,8 +277,9 @@ def check_deployment_fixture(fixture, ex, problems):
     region_keys = set(re.findall(r"^\s*(\w+)\s*=", deployment["regions"], re.M))
     if set(doc) != set(deployment):
         problems.append(f"{fixture}: top-level keys {sorted(doc)} != module's {sorted(deployment)}")
-    if set(doc.get("nats", {})) != set(deployment["nats"]):
-        problems.append(f"{fixture}: nats keys {sorted(doc.get('nats', {}))} != module's {sorted(deployment['nats'])}")
+    for section in ("nats", "clock"):
+        if set(doc.get(section, {})) != set(deployment[section]):
+            problems.append(f"{fixture}: {section} keys {sorted(doc.get(section, {}))} != module's {sorted(deployment[section])}")
     for r in doc.get("regions", []):
         if set(r) != region_keys:
             problems.append(f"{fixture}: region keys {sorted(r)} != module's {sorted(region_keys)}")
@@ -285,6 +287,7 @@ def check_deployment_fixture(fixture, ex, problems):
     p = ex.ports
     expected = {
         "nats": {"topology": ex.topology, "urls": [f"nats://127.0.0.1:{p['nats_client']}"]},
+        "clock": {"max_offset_ms": ex.clock_max_offset_ms},
         "regions": [
             {
                 "name": n,

@@ -23,6 +23,9 @@ locals {
       topology = var.nats_topology
       urls     = ["nats://127.0.0.1:${var.ports.nats_client}"]
     }
+    clock = {
+      max_offset_ms = var.clock_max_offset_ms
+    }
     regions = [
       for n in local.names : {
         name     = n

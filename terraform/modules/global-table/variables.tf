@@ -78,6 +78,17 @@ variable "nats_topology" {
   }
 }
 
+variable "clock_max_offset_ms" {
+  type        = number
+  default     = 500
+  description = "Maximum clock offset between regions, in milliseconds (rendered as clock.max_offset_ms in the deployment file): a region refuses, and holds until its own clock catches up, replicated writes stamped further ahead of its clock than this. Keep it above the worst skew NTP leaves between the instances."
+
+  validation {
+    condition     = var.clock_max_offset_ms == floor(var.clock_max_offset_ms) && var.clock_max_offset_ms >= 1 && var.clock_max_offset_ms <= 60000
+    error_message = "clock_max_offset_ms must be an integer in 1..60000 (globaltabled's limits)."
+  }
+}
+
 variable "nats_hub_region" {
   type        = string
   default     = null
