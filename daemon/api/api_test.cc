@@ -424,10 +424,10 @@ class ApiStoreTest : public ::testing::Test {
   }
 
   // Every item of the table, as DynamoDB JSON, in key order.
-  std::vector<std::string> Items() {
+  std::vector<std::string> Items(const std::string& table = "tbl") {
     std::vector<std::string> out;
     storage::ScanSpec spec;
-    spec.table = "tbl";
+    spec.table = table;
     absl::Status s = base_->Scan(spec, [&](const proto::Item& item, size_t) {
       rapidjson::StringBuffer buffer;
       JsonWriter w(buffer);
@@ -518,16 +518,24 @@ TEST_F(ApiStoreTest, BatchWithNoRoomWritesNothingAndThrottles) {
 }
 
 TEST_F(ApiStoreTest, BatchReturnsWhatItCouldNotWriteInRequestShape) {
+  HttpResponse created = Call("CreateTable", R"({"TableName":"tbl2",
+      "BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  ASSERT_EQ(created.status, 200) << created.body;
   InstallHook();
   absl::Notification release;
   std::thread holder;
-  // While "b" is being written, another client's write arrives and stays in the store: from
-  // then on the region has no room, so "c" and "d" are left for the client to resend.
+  // While tbl's members are being written (one commit), another client's write arrives and
+  // stays in the store: from then on the region has no room, so tbl2's members are left for
+  // the client to resend.
   {
     absl::MutexLock lock(&mu_);
     on_write_["b"] = [&] { holder = HoldWrite("other", &release); };
   }
-  HttpResponse r = Call("BatchWriteItem", Batch({"a", "b", "c", "d"}));
+  HttpResponse r = Call("BatchWriteItem", R"({"RequestItems":{"tbl":[)" + Put("a") + "," +
+                                              Put("b") + R"(],"tbl2":[)" + Put("c") + "," +
+                                              Put("d") + "]}}");
   ASSERT_EQ(r.status, 200) << r.body;
   rapidjson::Document doc;
   doc.Parse(r.body.c_str());
@@ -535,10 +543,12 @@ TEST_F(ApiStoreTest, BatchReturnsWhatItCouldNotWriteInRequestShape) {
   const rapidjson::Value& left = doc["UnprocessedItems"];
   rapidjson::Document expected;
   expected.Parse(("[" + Put("c") + "," + Put("d") + "]").c_str());
-  ASSERT_TRUE(left.HasMember("tbl")) << r.body;
-  EXPECT_EQ(Canonical(left["tbl"]), Canonical(expected));
+  ASSERT_TRUE(left.HasMember("tbl2")) << r.body;
+  EXPECT_FALSE(left.HasMember("tbl")) << r.body;
+  EXPECT_EQ(Canonical(left["tbl2"]), Canonical(expected));
   EXPECT_EQ(Items(), (std::vector<std::string>{R"({"pk":{"S":"a"},"v":{"N":"1"}})",
                                                R"({"pk":{"S":"b"},"v":{"N":"1"}})"}));
+  EXPECT_TRUE(Items("tbl2").empty());
   release.Notify();
   holder.join();
 
@@ -546,7 +556,8 @@ TEST_F(ApiStoreTest, BatchReturnsWhatItCouldNotWriteInRequestShape) {
   r = Call("BatchWriteItem", R"({"RequestItems":)" + Canonical(left) + "}");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, R"({"UnprocessedItems":{}})");
-  EXPECT_EQ(Items().size(), 5u);  // a, b, c, d and the other client's item
+  EXPECT_EQ(Items().size(), 3u);  // a, b and the other client's item
+  EXPECT_EQ(Items("tbl2").size(), 2u);
 }
 
 TEST_F(ApiStoreTest, ReturnValuesOnConditionCheckFailure) {

@@ -2,8 +2,9 @@
 // keys, 16 MB per response).
 //
 // The whole request is validated before anything is written or read, so a malformed batch
-// changes nothing. Members not written because the region's write path is saturated
-// (ApiOptions::max_pending_writes) or because the store failed them come back in
+// changes nothing. Each table's members are written as one store commit. Members not written
+// because the region's write path is saturated (ApiOptions::max_pending_writes) or because the
+// store failed them come back in
 // UnprocessedItems, exactly as they were sent, and keys past the 16 MB response limit in
 // UnprocessedKeys, for the client to resend, as DynamoDB does. A batch of which nothing could be
 // written is an error (ProvisionedThroughputExceededException under load).
@@ -141,32 +142,43 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
   std::map<std::string, std::vector<const rapidjson::Value*>> unprocessed;
   size_t written = 0;
   absl::Status first_failure;
-  for (const WriteRequest& w : writes) {
-    const std::string& table = w.schema->name();
-    // A member is written only while the region's write path has room (WriteLoad); the others
-    // go back to the client, as DynamoDB returns the members it throttled.
+  // Each table's members are written as one store commit (Store::WriteMany: one WAL write for
+  // the lot). A table's commit starts only while the region's write path has room (WriteLoad);
+  // otherwise its members go back to the client, as DynamoDB returns the members it throttled.
+  std::map<std::string, std::vector<const WriteRequest*>> by_table;
+  for (const WriteRequest& w : writes) by_table[w.schema->name()].push_back(&w);
+  for (const auto& [table, members] : by_table) {
     WriteLoad::Slot load;
     if (ctx.write_load != nullptr && !(load = ctx.write_load->TryStart())) {
-      unprocessed[table].push_back(w.json);
+      for (const WriteRequest* w : members) unprocessed[table].push_back(w->json);
       continue;
     }
-    absl::StatusOr<storage::WriteResult> result = ctx.store->Write(
-        table, w.key, [&w](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-          if (w.item) return storage::WriteDecision::Put(*w.item);
-          if (current == nullptr) return storage::WriteDecision::Noop();
-          return storage::WriteDecision::Delete();
-        });
-    if (!result.ok()) {
-      // Not applied: the client retries it, as with DynamoDB's throttled batch members.
-      GT_LOG(WARNING) << "BatchWriteItem: " << table << ": " << result.status();
-      if (first_failure.ok()) first_failure = result.status();
-      unprocessed[table].push_back(w.json);
+    std::vector<storage::WriteOp> ops;
+    ops.reserve(members.size());
+    for (const WriteRequest* w : members) {
+      storage::WriteOp op;
+      op.key = w->key;
+      op.decide = [w](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+        if (w->item) return storage::WriteDecision::Put(*w->item);
+        if (current == nullptr) return storage::WriteDecision::Noop();
+        return storage::WriteDecision::Delete();
+      };
+      ops.push_back(std::move(op));
+    }
+    absl::StatusOr<std::vector<storage::WriteResult>> results = ctx.store->WriteMany(table, ops);
+    if (!results.ok()) {
+      // Not applied: the client retries them, as with DynamoDB's throttled batch members.
+      GT_LOG(WARNING) << "BatchWriteItem: " << table << ": " << results.status();
+      if (first_failure.ok()) first_failure = results.status();
+      for (const WriteRequest* w : members) unprocessed[table].push_back(w->json);
       continue;
     }
-    ++written;
-    size_t old_size = result->old_item ? storage::ItemSize(*result->old_item) : 0;
-    size_t new_size = result->new_item ? storage::ItemSize(*result->new_item) : 0;
-    units[table] += WriteUnits(std::max(old_size, new_size));
+    for (const storage::WriteResult& result : *results) {
+      ++written;
+      size_t old_size = result.old_item ? storage::ItemSize(*result.old_item) : 0;
+      size_t new_size = result.new_item ? storage::ItemSize(*result.new_item) : 0;
+      units[table] += WriteUnits(std::max(old_size, new_size));
+    }
   }
 
   if (written == 0) {
