@@ -48,7 +48,8 @@ void NatsLink::OnClosed(natsConnection*, void* closure) noexcept {
 
 absl::StatusOr<std::unique_ptr<NatsLink>> NatsLink::Create(const std::vector<std::string>& urls,
                                                            absl::string_view name,
-                                                           absl::Duration reconnect_wait) {
+                                                           absl::Duration reconnect_wait,
+                                                           bool send_asap) {
   if (urls.empty()) return absl::InvalidArgumentError("no NATS URLs");
   std::unique_ptr<NatsLink> link(new NatsLink());
   natsOptions* opts = nullptr;
@@ -70,7 +71,7 @@ absl::StatusOr<std::unique_ptr<NatsLink>> NatsLink::Create(const std::vector<std
   if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &NatsLink::OnClosed, link->callbacks_);
   // Batches are our flush points: send each message at once instead of waiting for nats.c's
   // 1 ms flusher, which would add most of a millisecond to every hop.
-  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, true);
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, send_asap);
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 8 << 20);
   if (s != NATS_OK) {
     natsOptions_Destroy(opts);

@@ -51,9 +51,13 @@ std::string HeaderValue(natsMsg* msg, const char* key);
 
 class NatsLink {
  public:
+  // `send_asap`: every publish is written to the socket at once (one system call each: for
+  // batches and requests, whose latency matters). Otherwise nats.c's flusher thread writes
+  // what accumulated about every millisecond (for acknowledgements: many publishes, one write).
   static absl::StatusOr<std::unique_ptr<NatsLink>> Create(const std::vector<std::string>& urls,
                                                           absl::string_view name,
-                                                          absl::Duration reconnect_wait);
+                                                          absl::Duration reconnect_wait,
+                                                          bool send_asap = true);
   ~NatsLink();
   NatsLink(const NatsLink&) = delete;
   NatsLink& operator=(const NatsLink&) = delete;

@@ -31,10 +31,11 @@ uint64_t StreamSeqOf(const char* reply) {
 
 }  // namespace
 
-PeerReader::PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts,
-                       PeerRegion peer, clock::PhysicalClock* wall, absl::Duration max_offset,
-                       Metrics* metrics)
+PeerReader::PeerReader(NatsLink* link, NatsLink* ack_link, storage::Store* store,
+                       const ReplicationOptions& opts, PeerRegion peer,
+                       clock::PhysicalClock* wall, absl::Duration max_offset, Metrics* metrics)
     : link_(link),
+      ack_link_(ack_link != nullptr ? ack_link : link),
       store_(store),
       opts_(opts),
       peer_(std::move(peer)),
@@ -524,14 +525,14 @@ bool PeerReader::DeadLetter(natsMsg* msg, RejectReason reason, const std::string
 
 void PeerReader::Ack(natsMsg* msg) {
   const char* reply = natsMsg_GetReply(msg);
-  if (reply != nullptr) natsConnection_PublishString(link_->conn(), reply, "+ACK");
+  if (reply != nullptr) natsConnection_PublishString(ack_link_->conn(), reply, "+ACK");
 }
 
 void PeerReader::Nak(natsMsg* msg, absl::Duration delay) {
   const char* reply = natsMsg_GetReply(msg);
   if (reply == nullptr) return;
   std::string body = absl::StrCat("-NAK {\"delay\":", absl::ToInt64Nanoseconds(delay), "}");
-  natsConnection_PublishString(link_->conn(), reply, body.c_str());
+  natsConnection_PublishString(ack_link_->conn(), reply, body.c_str());
 }
 
 void PeerReader::RefreshStatus() {

@@ -41,11 +41,14 @@ namespace globaltable::replication {
 
 class PeerReader {
  public:
-  // `link`, `store`, `wall` and `metrics` (may be null) must outlive the reader. `max_offset`
+  // `link`, `ack_link`, `store`, `wall` and `metrics` (may be null) must outlive the reader.
+  // Acks (and naks) go through `ack_link` (nullptr: `link`), a connection that coalesces its
+  // writes: one system call for many acks instead of one each. `max_offset`
   // is the store clock's: a kUnavailable from a batch further ahead is clock skew, any other
   // kUnavailable (e.g. its table's creation has not arrived yet) is a plain retry.
-  PeerReader(NatsLink* link, storage::Store* store, const ReplicationOptions& opts, PeerRegion peer,
-             clock::PhysicalClock* wall, absl::Duration max_offset, Metrics* metrics);
+  PeerReader(NatsLink* link, NatsLink* ack_link, storage::Store* store,
+             const ReplicationOptions& opts, PeerRegion peer, clock::PhysicalClock* wall,
+             absl::Duration max_offset, Metrics* metrics);
   ~PeerReader();
   PeerReader(const PeerReader&) = delete;
   PeerReader& operator=(const PeerReader&) = delete;
@@ -79,6 +82,7 @@ class PeerReader {
   void SetError(const std::string& error);
 
   NatsLink* const link_;
+  NatsLink* const ack_link_;
   storage::Store* const store_;
   const ReplicationOptions opts_;
   const PeerRegion peer_;

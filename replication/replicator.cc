@@ -66,10 +66,18 @@ absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Create(const Replication
       opts.nats_urls, absl::StrCat("globaltable-", opts.region_name), opts.reconnect_wait);
   if (!link.ok()) return link.status();
   r->link_ = std::move(*link);
+  // Acknowledgements need no hurry (they only stop redelivery after ack_wait): a second
+  // connection lets nats.c coalesce them, one write per millisecond or so instead of a
+  // system call per acknowledged message.
+  absl::StatusOr<std::unique_ptr<NatsLink>> ack_link =
+      NatsLink::Create(opts.nats_urls, absl::StrCat("globaltable-", opts.region_name, "-acks"),
+                       opts.reconnect_wait, /*send_asap=*/false);
+  if (!ack_link.ok()) return ack_link.status();
+  r->ack_link_ = std::move(*ack_link);
   r->publisher_ = std::make_unique<Publisher>(r->link_.get(), store, opts, clock, metrics);
   for (const PeerRegion& peer : opts.peers) {
     r->readers_.push_back(std::make_unique<PeerReader>(
-        r->link_.get(), store, opts, peer, wall,
+        r->link_.get(), r->ack_link_.get(), store, opts, peer, wall,
         clock != nullptr ? clock->max_offset() : absl::Milliseconds(500), metrics));
   }
   r->publisher_->Start();
@@ -84,6 +92,7 @@ Replicator::~Replicator() {
   if (publisher_) publisher_->Stop();
   readers_.clear();
   publisher_.reset();
+  ack_link_.reset();
   link_.reset();
 }
 

@@ -61,6 +61,7 @@ class Replicator {
   ReplicationOptions opts_;
   std::atomic<bool> paused_{false};
   std::unique_ptr<NatsLink> link_;
+  std::unique_ptr<NatsLink> ack_link_;  // acknowledgements: writes coalesced by nats.c
   std::unique_ptr<Publisher> publisher_;
   std::vector<std::unique_ptr<PeerReader>> readers_;
 };
