@@ -256,6 +256,12 @@ absl::Status StoreImpl::OpenDb() {
     cf.max_write_buffer_number = std::max(2, options_.max_write_buffers);
     cf.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    if (bloom) {
+      // A bloom filter over each memtable's whole keys: a lookup of a key the memtable does not
+      // hold (a new item, the usual case for puts and remote applies) skips the skiplist search.
+      cf.memtable_whole_key_filtering = true;
+      cf.memtable_prefix_bloom_size_ratio = 0.02;
+    }
     return cf;
   };
   const size_t small_buffer = std::min<size_t>(options_.write_buffer_bytes, 4 << 20);
