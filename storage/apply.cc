@@ -123,16 +123,22 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
             continue;
           }
           ctx->batch.Put(store->items_cf_, op.key, op.value);
+          ctx->AddStats(op.table_id, op.delta);
           break;
         case Op::Kind::kInstallTable:
           ctx->batch.Put(store->meta_cf_, layout::kNextTableIdKey,
                          layout::EncodeU32(op.entry.table_id + 1));
+          ctx->batch.Put(store->meta_cf_, layout::TableStatsKey(op.entry.table_id),
+                         layout::EncodeTableStats(0, 0, 0));
+          ctx->installed.insert(op.entry.table_id);
           [[fallthrough]];
         case Op::Kind::kUpdateTable:
         case Op::Kind::kDeleteTable:
           if (op.drop_table_id != 0) {
             ctx->batch.DeleteRange(store->items_cf_, layout::TablePrefix(op.drop_table_id),
                                    layout::TablePrefix(op.drop_table_id + 1));
+            ctx->batch.Delete(store->meta_cf_, layout::TableStatsKey(op.drop_table_id));
+            ctx->dropped.insert(op.drop_table_id);
           }
           ctx->batch.Put(store->meta_cf_, layout::CatalogKey(op.entry.schema.name()),
                          EncodeCatalogEntry(op.entry));

@@ -38,11 +38,17 @@ struct Region {
     o.block_cache_bytes = 2 << 20;
     o.write_buffer_bytes = 1 << 20;
     o.conflict_log_capacity = 8;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(o, &clock);
+    options = o;
+    Reopen();
+  }
+  void Reopen() {
+    store.reset();
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(options, &clock);
     EXPECT_TRUE(s.ok()) << s.status();
     if (s.ok()) store = std::move(*s);
   }
   clock::HybridClock clock;
+  StoreOptions options;
   std::unique_ptr<Store> store;
 };
 
@@ -148,6 +154,16 @@ TEST_F(ApplyTest, AppliesAndIsIdempotent) {
   }
   EXPECT_EQ(DigestOf(*dst_->store), digest);
   EXPECT_EQ(dst_->store->stats().remote_applied, applied);
+
+  // The applies' counter changes were persisted with them: a reopen reads them, no scan.
+  const TableStats before = *dst_->store->GetTableStats("t");
+  dst_->Reopen();
+  ASSERT_NE(dst_->store, nullptr);
+  const TableStats after = *dst_->store->GetTableStats("t");
+  EXPECT_EQ(after.live_items, before.live_items);
+  EXPECT_EQ(after.tombstones, 10u);
+  EXPECT_EQ(after.live_bytes, before.live_bytes);
+  EXPECT_EQ(dst_->store->stats().tables_counted_at_open, 0u);
 }
 
 TEST_F(ApplyTest, OverlappingBatchSkipsItsDuplicatePrefix) {

@@ -74,6 +74,27 @@ std::string AppliedHlcKey(uint32_t origin) {
   return key;
 }
 
+std::string TableStatsKey(uint32_t table_id) {
+  std::string key = kTableStatsPrefix;
+  AppendU32(table_id, &key);
+  return key;
+}
+
+std::string EncodeTableStats(uint64_t live_items, uint64_t tombstones, uint64_t live_bytes) {
+  std::string out;
+  out.reserve(24);
+  AppendU64(live_items, &out);
+  AppendU64(tombstones, &out);
+  AppendU64(live_bytes, &out);
+  return out;
+}
+
+bool DecodeTableStats(absl::string_view in, uint64_t* live_items, uint64_t* tombstones,
+                      uint64_t* live_bytes) {
+  return in.size() == 24 && DecodeU64(in, live_items) && DecodeU64(in.substr(8), tombstones) &&
+         DecodeU64(in.substr(16), live_bytes);
+}
+
 std::string SettingKey(absl::string_view name) {
   std::string key = kSettingPrefix;
   key.append(name.data(), name.size());

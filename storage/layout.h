@@ -15,6 +15,9 @@
 //                           "wm/" origin:u32 partition:u32   value := sequence:u64
 //                           "ahlc/" origin:u32            value := hlc:u64
 //                           "setting/" name               value := bytes
+//                           "stats/" table_id:u32         value := live_items:u64 tombstones:u64
+//                                                                   live_bytes:u64 (rewritten by
+//                                                                   every commit that changes them)
 //
 // Table ids are local to a store (assigned at CreateTable, never reused), so an item key never
 // leaves the region: replication and digests use the key_suffix only.
@@ -42,6 +45,7 @@ inline constexpr char kCatalogPrefix[] = "catalog/";
 inline constexpr char kWatermarkPrefix[] = "wm/";
 inline constexpr char kAppliedHlcPrefix[] = "ahlc/";
 inline constexpr char kSettingPrefix[] = "setting/";
+inline constexpr char kTableStatsPrefix[] = "stats/";
 
 void AppendU32(uint32_t v, std::string* out);
 void AppendU64(uint64_t v, std::string* out);
@@ -59,6 +63,11 @@ std::string CatalogKey(absl::string_view table_name);
 std::string WatermarkKey(uint32_t origin, uint32_t partition);
 std::string AppliedHlcKey(uint32_t origin);
 std::string SettingKey(absl::string_view name);
+std::string TableStatsKey(uint32_t table_id);
+// A table's counters.
+std::string EncodeTableStats(uint64_t live_items, uint64_t tombstones, uint64_t live_bytes);
+bool DecodeTableStats(absl::string_view in, uint64_t* live_items, uint64_t* tombstones,
+                      uint64_t* live_bytes);
 
 // The smallest string greater than every string that starts with `prefix`; "" (meaning "no
 // upper bound") when `prefix` is empty or all 0xFF.

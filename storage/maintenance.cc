@@ -80,12 +80,40 @@ std::vector<ConflictRecord> StoreImpl::RecentConflicts() const { return conflict
 
 std::vector<ConflictCount> StoreImpl::ConflictCounts() const { return conflicts_.Counts(); }
 
+// Deletes purgeable tombstones of one table (their keys are locked by the caller).
+class StoreImpl::PurgeRequest final : public StoreImpl::CommitRequest {
+ public:
+  explicit PurgeRequest(const CatalogEntry& table) : table_(table) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    if (!store->catalog_.IsLive(table_.table_id)) {
+      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
+      return;
+    }
+    for (const std::string& k : keys) ctx->batch.Delete(store->items_cf_, k);
+    ctx->AddStats(table_.table_id, Delta());
+  }
+
+  void Publish(StoreImpl* store) override { store->ApplyStats(table_.table_id, Delta()); }
+
+  std::vector<std::string> keys;
+
+ private:
+  StatsDelta Delta() const {
+    StatsDelta d;
+    d.tombstones = -static_cast<int64_t>(keys.size());
+    return d;
+  }
+  const CatalogEntry& table_;
+};
+
 StoreStats StoreImpl::stats() const {
   StoreStats s;
   s.conflicts = conflicts_.total();
   s.local_writes = local_writes_.load(std::memory_order_relaxed);
   s.remote_applied = remote_applied_.load(std::memory_order_relaxed);
   s.commit_groups = queue_.groups();
+  s.tables_counted_at_open = tables_counted_at_open_;
   for (rocksdb::ColumnFamilyHandle* cf : handles_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) s.sst_bytes += v;
@@ -176,25 +204,23 @@ absl::StatusOr<uint64_t> StoreImpl::PurgeTombstones(clock::Timestamp safe_hlc) {
       std::sort(stripes.begin(), stripes.end());
       stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
       for (size_t s : stripes) stripes_[s].lock();
-      rocksdb::WriteBatch batch;
+      PurgeRequest request(*table);
       absl::Status status;
-      for (const std::string& k : candidates) {
+      for (std::string& k : candidates) {
         absl::StatusOr<std::optional<proto::StoredItem>> now = ReadStored(k);
         if (!now.ok()) {
           status = now.status();
           break;
         }
-        if (now->has_value() && purgeable(**now)) batch.Delete(items_cf_, k);
+        if (now->has_value() && purgeable(**now)) request.keys.push_back(std::move(k));
       }
-      if (status.ok() && batch.Count() > 0) {
-        status = FromRocks(db_->Write(write_options_, &batch), "purging tombstones");
-      }
+      // Through the writer queue, like every change of the items: the table's counters are
+      // rewritten by the commit group that changes them (store_impl.cc, CommitGroup).
+      if (status.ok() && !request.keys.empty()) status = queue_.Submit(&request);
       for (auto s = stripes.rbegin(); s != stripes.rend(); ++s) stripes_[*s].unlock();
+      if (absl::IsNotFound(status)) break;  // the table was deleted meanwhile
       RETURN_IF_ERROR(status);
-      StatsDelta delta;
-      delta.tombstones = -static_cast<int64_t>(batch.Count());
-      ApplyStats(table->table_id, delta);
-      purged += batch.Count();
+      purged += request.keys.size();
     }
   }
   return purged;

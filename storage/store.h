@@ -166,6 +166,9 @@ struct StoreStats {
   uint64_t local_writes = 0;
   uint64_t remote_applied = 0;
   uint64_t commit_groups = 0;  // RocksDB writes of local writes, applies and table changes
+  // Tables whose counters had to be rebuilt by a scan at open (a store written before table
+  // counters were persisted); 0 otherwise.
+  uint64_t tables_counted_at_open = 0;
   uint64_t sst_bytes = 0;
   uint64_t pending_compaction_bytes = 0;
 };
@@ -187,8 +190,8 @@ class Store {
   virtual absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) = 0;
   // Sorted by name.
   virtual std::vector<std::string> ListTables() const = 0;
-  // In-memory counters kept by every commit and rebuilt at Open with one pass over the items:
-  // cheap enough to read on every metrics scrape.
+  // In-memory counters kept by every commit and persisted with it (read back at Open, no
+  // scan): cheap enough to read on every metrics scrape.
   virtual absl::StatusOr<TableStats> GetTableStats(absl::string_view name) const = 0;
 
   // ---- Items. `key` holds exactly the key attributes (see ValidateKey).

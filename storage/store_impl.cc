@@ -81,6 +81,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_prev_region(prev_.region);
     ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
                    m.SerializeAsString());
+    ctx->AddStats(table_.table_id, delta_);
   }
 
   void Publish(StoreImpl* store) override {
@@ -143,10 +144,14 @@ class StoreImpl::TableChange final : public StoreImpl::CommitRequest {
       entry_.schema.set_created_region(v.region);
       ctx->batch.Put(store->meta_cf_, layout::kNextTableIdKey,
                      layout::EncodeU32(entry_.table_id + 1));
+      ctx->batch.Put(store->meta_cf_, layout::TableStatsKey(entry_.table_id),
+                     layout::EncodeTableStats(0, 0, 0));
     } else if (kind_ == proto::Mutation::DELETE_TABLE) {
       entry_.deleted = true;
       ctx->batch.DeleteRange(store->items_cf_, layout::TablePrefix(entry_.table_id),
                              layout::TablePrefix(entry_.table_id + 1));
+      ctx->batch.Delete(store->meta_cf_, layout::TableStatsKey(entry_.table_id));
+      ctx->dropped.insert(entry_.table_id);
     }
     ctx->batch.Put(store->meta_cf_, layout::CatalogKey(entry_.schema.name()),
                    EncodeCatalogEntry(entry_));
@@ -378,26 +383,55 @@ absl::Status StoreImpl::Recover() {
   }
   RETURN_IF_ERROR(FromRocks(log->status(), "reading the change log"));
 
-  // Table stats are in-memory counters: rebuilt here with one pass over the items.
-  std::unique_ptr<rocksdb::Iterator> items(db_->NewIterator(ro, items_cf_));
+  // Table counters are persisted (written by every commit's WriteBatch). A live table without
+  // them (a store written before they were persisted) is counted once by a scan of its items,
+  // and the result saved.
   absl::MutexLock lock(&stats_mu_);
-  proto::StoredItem stored;
-  for (items->SeekToFirst(); items->Valid(); items->Next()) {
-    uint32_t table_id = 0;
-    layout::DecodeU32(View(items->key()), &table_id);
-    auto st = table_stats_.find(table_id);
-    if (st == table_stats_.end()) continue;
-    if (!stored.ParseFromArray(items->value().data(), static_cast<int>(items->value().size()))) {
-      return absl::DataLossError("bad stored item");
+  std::vector<uint32_t> uncounted;
+  for (auto& [table_id, stats] : table_stats_) {
+    s = db_->Get(ro, meta_cf_, layout::TableStatsKey(table_id), &value);
+    if (s.IsNotFound()) {
+      uncounted.push_back(table_id);
+      continue;
     }
-    if (stored.tombstone()) {
-      ++st->second.tombstones;
-    } else {
-      ++st->second.live_items;
-      st->second.live_bytes += ItemSize(stored.item());
+    RETURN_IF_ERROR(FromRocks(s, "reading table counters"));
+    if (!layout::DecodeTableStats(value, &stats.live_items, &stats.tombstones,
+                                  &stats.live_bytes)) {
+      return absl::DataLossError("bad table counters");
     }
   }
-  return FromRocks(items->status(), "reading items");
+  if (uncounted.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch counted;
+  proto::StoredItem stored;
+  for (uint32_t table_id : uncounted) {
+    TableStats& st = table_stats_[table_id];
+    const std::string upper = layout::TablePrefix(table_id + 1);
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions scan_ro;
+    scan_ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> items(db_->NewIterator(scan_ro, items_cf_));
+    for (items->Seek(layout::TablePrefix(table_id)); items->Valid(); items->Next()) {
+      if (!stored.ParseFromArray(items->value().data(),
+                                 static_cast<int>(items->value().size()))) {
+        return absl::DataLossError("bad stored item");
+      }
+      if (stored.tombstone()) {
+        ++st.tombstones;
+      } else {
+        ++st.live_items;
+        st.live_bytes += ItemSize(stored.item());
+      }
+    }
+    RETURN_IF_ERROR(FromRocks(items->status(), "reading items"));
+    counted.Put(meta_cf_, layout::TableStatsKey(table_id),
+                layout::EncodeTableStats(st.live_items, st.tombstones, st.live_bytes));
+  }
+  tables_counted_at_open_ = uncounted.size();
+  GT_LOG(INFO) << "counted the items of " << uncounted.size()
+               << " tables once; their counters are kept from now on";
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &counted), "saving table counters");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,6 +452,27 @@ absl::Status StoreImpl::CommitGroup(absl::Span<WriterQueue::Request* const> grou
     if (!request->rejected()) ++accepted;
   }
   if (accepted == 0) return absl::OkStatus();
+  // Tables' counters as this group leaves them, in the same batch. Groups commit one at a time
+  // and publish their stats before the next group is built, so the in-memory counters plus this
+  // group's changes are exact. (Absolute values, not a RocksDB merge operator: a tool opening
+  // the store without our merge operator would stop its WAL recovery at the first merge.)
+  if (!ctx.stats.empty()) {
+    absl::MutexLock lock(&stats_mu_);
+    for (const auto& [table_id, d] : ctx.stats) {
+      if (ctx.dropped.contains(table_id)) continue;
+      TableStats base;
+      auto it = table_stats_.find(table_id);
+      if (it != table_stats_.end()) {
+        base = it->second;
+      } else if (!ctx.installed.contains(table_id)) {
+        continue;  // dropped before this group
+      }
+      ctx.batch.Put(meta_cf_, layout::TableStatsKey(table_id),
+                    layout::EncodeTableStats(base.live_items + static_cast<uint64_t>(d.live_items),
+                                             base.tombstones + static_cast<uint64_t>(d.tombstones),
+                                             base.live_bytes + static_cast<uint64_t>(d.live_bytes)));
+    }
+  }
   // The clock bound rides in every batch, after every stamp of the group (see architecture.md).
   ctx.batch.Put(meta_cf_, layout::kClockKey, layout::EncodeU64(clock_->Current()));
   RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &ctx.batch), "committing writes"));

@@ -37,6 +37,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -105,7 +106,17 @@ class StoreImpl final : public Store {
     rocksdb::WriteBatch batch;
     // Partitions given records in this group -> their last sequence in it.
     absl::flat_hash_map<uint32_t, uint64_t> sequences;
+    // Tables' counter changes in this group, added to their persisted counters at commit.
+    absl::flat_hash_map<uint32_t, StatsDelta> stats;
+    absl::flat_hash_set<uint32_t> installed;  // tables this group creates (counters from 0)
+    absl::flat_hash_set<uint32_t> dropped;    // tables this group deletes (counters go)
     uint64_t NextSequence(const StoreImpl& store, uint32_t partition);
+    void AddStats(uint32_t table_id, const StatsDelta& d) {
+      StatsDelta& sum = stats[table_id];
+      sum.live_items += d.live_items;
+      sum.tombstones += d.tombstones;
+      sum.live_bytes += d.live_bytes;
+    }
   };
   // A request in the writer queue. Build() runs on the leader and adds the request's writes
   // to the group (or rejects it); Publish() runs after the group is durable, in queue order.
@@ -117,6 +128,7 @@ class StoreImpl final : public Store {
   };
   class LocalWrite;
   class MultiWrite;
+  class PurgeRequest;
   class TableChange;
   class RemoteApply;
   // A local write's key, resolved against its table.
@@ -198,6 +210,7 @@ class StoreImpl final : public Store {
   ConflictLog conflicts_;
   std::atomic<uint64_t> local_writes_{0};
   std::atomic<uint64_t> remote_applied_{0};
+  uint64_t tables_counted_at_open_ = 0;  // set by Recover
 };
 
 // Abseil 20220623's string_view is its own type: convert at the RocksDB boundary.
