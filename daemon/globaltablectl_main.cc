@@ -25,6 +25,8 @@
 #include "daemon/ctl/admin_client.h"
 #include "daemon/ctl/drill.h"
 #include "rapidjson/document.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 
 namespace globaltable::daemon::ctl {
 namespace {
@@ -60,31 +62,60 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
   std::vector<std::pair<RegionEndpoint, absl::StatusOr<RegionStatus>>> all;
   for (const auto& r : regions) all.emplace_back(r, AdminClient(r).Status());
   if (json) {
-    std::string out = "[";
-    for (size_t i = 0; i < all.size(); ++i) {
-      const auto& [ep, s] = all[i];
-      if (i > 0) out += ",";
-      if (s.ok()) {
-        absl::StrAppend(&out, "{\"region\":\"", ep.name, "\",\"reachable\":true,\"mode\":\"",
-                        s->mode, "\",\"cut\":", s->cut ? "true" : "false",
-                        ",\"conflicts_total\":", s->conflicts_total, ",\"peers\":[");
-        for (size_t j = 0; j < s->peers.size(); ++j) {
-          const PeerStatus& p = s->peers[j];
-          absl::StrAppendFormat(&out,
-                                "%s{\"source_region\":\"%s\",\"link_up\":%s,\"lag_seconds\":%.6f,"
-                                "\"pending\":%d,\"applied\":%d,\"conflicts\":%d,"
-                                "\"resync_required\":%s}",
-                                j > 0 ? "," : "", p.source_region, p.link_up ? "true" : "false",
-                                p.lag_seconds, p.pending, p.applied, p.conflicts,
-                                p.resync_required ? "true" : "false");
-        }
-        absl::StrAppend(&out, "],\"drills\":[", absl::StrJoin(s->drills, ","), "]}");
-      } else {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto str = [&w](const char* key, const std::string& v) {
+      w.Key(key);
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    };
+    w.StartArray();
+    for (const auto& [ep, s] : all) {
+      w.StartObject();
+      str("region", ep.name);
+      w.Key("reachable");
+      w.Bool(s.ok());
+      if (!s.ok()) {
         rc = 3;
-        absl::StrAppend(&out, "{\"region\":\"", ep.name, "\",\"reachable\":false}");
+        str("error", std::string(s.status().message()));
+        w.EndObject();
+        continue;
       }
+      str("mode", s->mode);
+      w.Key("cut");
+      w.Bool(s->cut);
+      w.Key("conflicts_total");
+      w.Uint64(s->conflicts_total);
+      w.Key("peers");
+      w.StartArray();
+      for (const PeerStatus& p : s->peers) {
+        w.StartObject();
+        str("source_region", p.source_region);
+        w.Key("link_up");
+        w.Bool(p.link_up);
+        w.Key("lag_seconds");
+        w.Double(p.lag_seconds);
+        w.Key("pending");
+        w.Uint64(p.pending);
+        w.Key("applied");
+        w.Uint64(p.applied);
+        w.Key("conflicts");
+        w.Uint64(p.conflicts);
+        w.Key("resync_required");
+        w.Bool(p.resync_required);
+        w.EndObject();
+      }
+      w.EndArray();
+      // Each drill is the region's own JSON record, passed through as it is.
+      w.Key("drills");
+      w.StartArray();
+      for (const std::string& d : s->drills) {
+        w.RawValue(d.c_str(), d.size(), rapidjson::kObjectType);
+      }
+      w.EndArray();
+      w.EndObject();
     }
-    std::cout << out << "]\n";
+    w.EndArray();
+    std::cout << buf.GetString() << "\n";
     return rc;
   }
   std::cout << absl::StrFormat("%-16s %5s  %-10s %-5s %10s  %s\n", "REGION", "ID", "MODE",

@@ -4,6 +4,7 @@ drill history, against real daemons driven by boto3 and globaltablectl.
 
 Usage: control_test.py BUILD_DIR [unittest args]
 """
+import json
 import os
 import sys
 import unittest
@@ -154,6 +155,13 @@ class ControlTest(unittest.TestCase):
             self.assertEqual(p.returncode, 3)
             self.assertIn("UNREACHABLE", p.stdout)
             self.assertIn("us-east-1", p.stdout)
+            p = self.cluster.ctl("status", "--json", check=False)
+            self.assertEqual(p.returncode, 3)
+            regions = {r["region"]: r for r in json.loads(p.stdout)}
+            self.assertFalse(regions[R2]["reachable"])
+            self.assertTrue(regions[R2]["error"])
+            self.assertTrue(regions[R1]["reachable"])
+            self.assertEqual(regions[R1]["mode"], "active")
             p = self.cluster.ctl("fence", R2, check=False)
             self.assertEqual(p.returncode, 3)
         finally:
@@ -172,6 +180,14 @@ class ControlTest(unittest.TestCase):
         out = self.cluster.ctl("status").stdout
         self.assertIn("DRILL HISTORY", out)
         self.assertIn("us-east-1 -> eu-west-1", out)
+        # The same as JSON: one object per region, the drill records passed through.
+        regions = {r["region"]: r for r in json.loads(self.cluster.ctl("status", "--json").stdout)}
+        self.assertEqual(set(regions), {r for r in self.cluster.regions})
+        self.assertTrue(all(r["reachable"] for r in regions.values()))
+        self.assertEqual(regions[R1]["drills"][0]["rto_seconds"], 1.25)
+        self.assertEqual({p["source_region"] for p in regions[R1]["peers"]},
+                         set(self.cluster.regions) - {R1})
+        self.assertTrue(all(isinstance(p["lag_seconds"], float) for p in regions[R1]["peers"]))
         with self.assertRaises(urllib.error.HTTPError) as cm:
             self.cluster.admin_json(R1, "/v1/mode", "POST", {"mode": "sideways"})
         self.assertEqual(cm.exception.code, 400)
