@@ -352,14 +352,35 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
       }
       if (e - k >= 2 &&
           list[k].batch.first_sequence() <= store_->AppliedWatermark(peer_.id, p) + 1) {
-        proto::MutationBatch merged = list[k].batch;
-        size_t bytes = list[k].size;
-        for (size_t i = k + 1; i < e; ++i) {
-          for (const proto::Mutation& m : list[i].batch.mutations()) *merged.add_mutations() = m;
-          merged.set_last_sequence(list[i].batch.last_sequence());
-          bytes += list[i].size;
-        }
+        // The mutations are lent to the merged batch (swapped, not copied) and given back if
+        // the merged apply fails, for the one-by-one path below.
+        proto::MutationBatch merged;
+        merged.set_origin_region(list[k].batch.origin_region());
+        merged.set_origin_name(list[k].batch.origin_name());
+        merged.set_partition(p);
+        merged.set_first_sequence(list[k].batch.first_sequence());
+        merged.set_sent_hlc(list[k].batch.sent_hlc());
+        size_t bytes = 0;
+        auto lend = [&] {
+          for (size_t i = k; i < e; ++i) {
+            for (proto::Mutation& m : *list[i].batch.mutable_mutations()) {
+              merged.add_mutations()->Swap(&m);
+            }
+          }
+        };
+        auto give_back = [&] {
+          int next = 0;
+          for (size_t i = k; i < e; ++i) {
+            for (proto::Mutation& m : *list[i].batch.mutable_mutations()) {
+              m.Swap(merged.mutable_mutations(next++));
+            }
+          }
+        };
+        lend();
+        for (size_t i = k; i < e; ++i) bytes += list[i].size;
+        merged.set_last_sequence(list[e - 1].batch.last_sequence());
         absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(merged);
+        if (!r.ok()) give_back();
         if (r.ok()) {
           for (size_t i = k; i < e; ++i) Ack(list[i].msg.get());
           RecordApplied(*r, merged, bytes, e - k);
