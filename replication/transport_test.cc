@@ -239,27 +239,36 @@ TEST_F(TransportTest, NatsDownAtStartAndKilledMidLoad) {
       << a.repl->StatusJson() << "\n"
       << b.repl->StatusJson();
 
-  // Kill -9 the server in the middle of a write load, then bring it back.
-  std::atomic<bool> done{false};
+  // Kill -9 the server in the middle of a write load, then bring it back. The writer keeps
+  // going (paced) until the server is back, however slowly replication runs on this machine,
+  // so the kill always lands mid-load.
+  std::atomic<bool> restarted{false};
   std::thread writer([&] {
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < 20000 && (i < 1000 || !restarted.load()); ++i) {
       a.store.AppendLocal(i % kPartitions, 50);
-      absl::SleepFor(absl::Milliseconds(2));  // pace the load over about 2 s
+      absl::SleepFor(absl::Milliseconds(2));
     }
-    done = true;
   });
+  struct JoinOnExit {  // a failed ASSERT below must not leave the thread joinable
+    std::atomic<bool>* stop;
+    std::thread* thread;
+    ~JoinOnExit() {
+      stop->store(true);
+      if (thread->joinable()) thread->join();
+    }
+  } join_writer{&restarted, &writer};
   ASSERT_TRUE(WaitUntil([&] { return b.store.AppliedCount(1) > 10000; }, absl::Seconds(60)))
       << b.repl->StatusJson();
   server_->Kill();
-  EXPECT_FALSE(done) << "the writer finished before the kill; the test proves less";
   ASSERT_TRUE(WaitUntil([&] { return !a.repl->Status().nats_connected; }, absl::Seconds(10)));
   ASSERT_TRUE(server_->Restart().ok());
+  restarted = true;
   writer.join();
   ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(120)))
       << a.repl->StatusJson() << "\n"
       << b.repl->StatusJson();
   EXPECT_EQ(b.store.AppliedCount(1), TotalLocal(a));
-  EXPECT_EQ(TotalLocal(a), 55000u);
+  EXPECT_GE(TotalLocal(a), 55000u);
   // Deletions the crashed server persisted ahead of the consumer's ack floor are not data loss.
   absl::SleepFor(absl::Milliseconds(1500));  // let two status refreshes happen
   EXPECT_FALSE(b.repl->Status().peers[0].needs_resync) << b.repl->StatusJson();
