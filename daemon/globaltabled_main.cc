@@ -142,7 +142,9 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_http.max_inflight = self.settings.max_inflight;
   api_http.shed = [&api] { return api.Shed(); };
   api_http.too_large = [limit = api_http.max_body_bytes] { return api::Api::TooLarge(limit); };
-  api_http.run_inline = &api::Api::IsShortRead;
+  api_http.run_inline = [sync = store_options.sync](const HttpRequest& r) {
+    return api::Api::RunsInline(r, sync);
+  };
   ASSIGN_OR_RETURN(
       std::unique_ptr<HttpServer> api_server,
       HttpServer::Create(api_http, [&api](const HttpRequest& r) { return api.Handle(r); }));

@@ -99,6 +99,15 @@ bool Api::IsShortRead(const HttpRequest& request) {
          target == "DynamoDB_20120810.ListTables";
 }
 
+bool Api::RunsInline(const HttpRequest& request, bool store_syncs) {
+  if (IsShortRead(request)) return true;
+  absl::string_view target = request.amz_target;
+  if (target == "DynamoDB_20120810.Query") return true;
+  return !store_syncs &&
+         (target == "DynamoDB_20120810.PutItem" || target == "DynamoDB_20120810.UpdateItem" ||
+          target == "DynamoDB_20120810.DeleteItem");
+}
+
 HttpResponse Api::Handle(const HttpRequest& request) {
   if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
     // What DynamoDB answers to a health probe on its endpoint.

@@ -277,6 +277,26 @@ TEST_F(DispatchTest, ShortReads) {
   }
 }
 
+TEST_F(DispatchTest, InlineRequests) {
+  HttpRequest r;
+  for (const char* op : {"GetItem", "DescribeTable", "ListTables", "Query"}) {
+    r.amz_target = std::string("DynamoDB_20120810.") + op;
+    EXPECT_TRUE(Api::RunsInline(r, /*store_syncs=*/false)) << op;
+    EXPECT_TRUE(Api::RunsInline(r, /*store_syncs=*/true)) << op;
+  }
+  // Single-item writes run inline only when they do not wait for an fsync.
+  for (const char* op : {"PutItem", "UpdateItem", "DeleteItem"}) {
+    r.amz_target = std::string("DynamoDB_20120810.") + op;
+    EXPECT_TRUE(Api::RunsInline(r, /*store_syncs=*/false)) << op;
+    EXPECT_FALSE(Api::RunsInline(r, /*store_syncs=*/true)) << op;
+  }
+  for (const char* op : {"Scan", "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteTable",
+                         "UpdateTable", "PutItemX", ""}) {
+    r.amz_target = std::string("DynamoDB_20120810.") + op;
+    EXPECT_FALSE(Api::RunsInline(r, /*store_syncs=*/false)) << op;
+  }
+}
+
 TEST_F(DispatchTest, ShedIsAThrottlingException) {
   HttpResponse r = api_.Shed();
   EXPECT_EQ(r.status, 400);
