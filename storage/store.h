@@ -186,6 +186,14 @@ class Store {
   // Deletes the table and its items. kNotFound if absent.
   virtual absl::Status DeleteTable(absl::string_view name) = 0;
   virtual absl::StatusOr<proto::TableSchema> DescribeTable(absl::string_view name) const = 0;
+  // The same schema, shared instead of copied, for callers that read it on every request. The
+  // schema never changes; a table change makes a new one. This default copies DescribeTable's.
+  virtual absl::StatusOr<std::shared_ptr<const proto::TableSchema>> GetSchema(
+      absl::string_view name) const {
+    absl::StatusOr<proto::TableSchema> schema = DescribeTable(name);
+    if (!schema.ok()) return schema.status();
+    return std::make_shared<const proto::TableSchema>(std::move(*schema));
+  }
   // Replaces mutable schema fields (billing mode, capacity, primary region). Replicated.
   virtual absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) = 0;
   // Sorted by name.

@@ -73,7 +73,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_table_created_hlc(table_.incarnation.hlc);
     m.set_table_created_region(table_.incarnation.region);
     m.set_partition_key(partition_key_);
-    m.mutable_item()->Swap(&item_);  // not needed after Build
+    m.mutable_item()->Swap(&item_);  // lent to the record, then back for TakeImage
     m.set_hlc(version_.hlc);
     m.set_origin_region(version_.region);
     m.set_sequence(sequence_);
@@ -81,6 +81,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_prev_region(prev_.region);
     ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
                    m.SerializeAsString());
+    m.mutable_item()->Swap(&item_);
     ctx->AddStats(table_.table_id, delta_);
   }
 
@@ -91,6 +92,11 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
 
   clock::Version version() const { return version_; }
   uint64_t sequence() const { return sequence_; }
+  // The new live item of a put (WriteResult::new_item), moved out; after the commit.
+  std::optional<proto::Item> TakeImage() {
+    if (tombstone_) return std::nullopt;
+    return std::move(item_);
+  }
 
  private:
   const CatalogEntry& table_;
@@ -526,6 +532,13 @@ absl::StatusOr<std::optional<proto::StoredItem>> StoreImpl::ReadStored(
 
 StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
                                          const proto::StoredItem* after) {
+  if (after == nullptr) return DeltaOf(before, false, std::nullopt);
+  return DeltaOf(before, true,
+                 after->tombstone() ? std::nullopt : std::optional<size_t>(ItemSize(after->item())));
+}
+
+StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
+                                         bool written, std::optional<size_t> live_size) {
   StatsDelta d;
   if (before.has_value()) {
     if (before->tombstone()) {
@@ -535,12 +548,12 @@ StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>&
       d.live_bytes -= static_cast<int64_t>(ItemSize(before->item()));
     }
   }
-  if (after != nullptr) {
-    if (after->tombstone()) {
+  if (written) {
+    if (!live_size.has_value()) {
       ++d.tombstones;
     } else {
       ++d.live_items;
-      d.live_bytes += static_cast<int64_t>(ItemSize(after->item()));
+      d.live_bytes += static_cast<int64_t>(*live_size);
     }
   }
   return d;
@@ -593,6 +606,16 @@ absl::StatusOr<proto::TableSchema> StoreImpl::DescribeTable(absl::string_view na
   return live->schema;
 }
 
+absl::StatusOr<std::shared_ptr<const proto::TableSchema>> StoreImpl::GetSchema(
+    absl::string_view name) const {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(name);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", name));
+  }
+  // Shares the catalog entry (immutable once published), pointing at its schema.
+  return std::shared_ptr<const proto::TableSchema>(live, &live->schema);
+}
+
 absl::StatusOr<proto::TableSchema> StoreImpl::UpdateTable(proto::TableSchema schema) {
   absl::MutexLock lock(&table_mu_);
   std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(schema.name());
@@ -636,6 +659,36 @@ absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const
   return canonical;
 }
 
+namespace {
+
+// Whether the canonical scalar key values `a` and `b` are equal: the same type and the same
+// bytes (numbers are normalized, so equal numbers are equal text).
+bool SameScalar(const proto::AttributeValue& a, const proto::AttributeValue& b) {
+  if (a.value_case() != b.value_case()) return false;
+  switch (a.value_case()) {
+    case proto::AttributeValue::kS:
+      return a.s() == b.s();
+    case proto::AttributeValue::kN:
+      return a.n() == b.n();
+    case proto::AttributeValue::kB:
+      return a.b() == b.b();
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const proto::Item& item) {
+  for (const proto::KeyElement* element : {&schema.partition_key(), &schema.sort_key()}) {
+    if (element->name().empty()) continue;  // no sort key
+    const proto::AttributeValue* k = FindAttribute(key, element->name());
+    const proto::AttributeValue* v = FindAttribute(item, element->name());
+    if (k == nullptr || v == nullptr || !SameScalar(*k, *v)) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<std::optional<proto::Item>> StoreImpl::GetItem(absl::string_view table,
                                                               const proto::Item& key) const {
   std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
@@ -671,31 +724,32 @@ absl::StatusOr<std::unique_ptr<StoreImpl::LocalWrite>> StoreImpl::DecideLocalWri
   const bool was_live = current.has_value() && !current->tombstone();
   absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);
   if (!decision.ok()) return decision.status();
-  if (was_live) result->old_item = current->item();
   if (decision->kind == WriteDecision::Kind::kNoop) {
-    result->new_item = result->old_item;
+    if (was_live) {
+      result->old_item = std::move(*current->mutable_item());
+      result->new_item = result->old_item;
+    }
     return nullptr;
   }
   const bool tombstone = decision->kind == WriteDecision::Kind::kDelete;
   proto::Item image;
+  std::optional<size_t> live_size;
   if (tombstone) {
     image = std::move(key.canonical);
   } else {
     image = std::move(decision->item);
     RETURN_IF_ERROR(ValidateItemForWrite(schema, image));
-    ASSIGN_OR_RETURN(proto::Item image_key, ExtractKey(schema, image));
-    if (EncodeKeySuffix(schema, image_key) != key.suffix) {
+    if (!SameKey(schema, key.canonical, image)) {
       return absl::InvalidArgumentError("the new item's key attributes differ from the key");
     }
+    live_size = ItemSize(image);
   }
-  proto::StoredItem after;
-  after.set_tombstone(tombstone);
-  if (!tombstone) *after.mutable_item() = image;
-  const StatsDelta delta = DeltaOf(current, &after);
-  if (!tombstone) result->new_item = image;
+  const StatsDelta delta = DeltaOf(current, /*written=*/true, live_size);
   const clock::Version prev = current.has_value()
                                   ? clock::Version{current->hlc(), current->origin_region()}
                                   : clock::Version{};
+  // new_item is filled after the commit, from the request (LocalWrite::TakeImage).
+  if (was_live) result->old_item = std::move(*current->mutable_item());
   return std::make_unique<LocalWrite>(table, std::move(key.item_key), key.partition,
                                       std::move(key.partition_prefix), std::move(image),
                                       tombstone, prev, delta);
@@ -716,6 +770,7 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
   RETURN_IF_ERROR(queue_.Submit(request.get()));
   result.version = request->version();
   result.sequence = request->sequence();
+  result.new_item = request->TakeImage();
   return result;
 }
 
@@ -770,6 +825,7 @@ absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view 
     if (requests[i] == nullptr) continue;
     results[i].version = requests[i]->version();
     results[i].sequence = requests[i]->sequence();
+    results[i].new_item = requests[i]->TakeImage();
   }
   return results;
 }

@@ -57,6 +57,8 @@ class StoreImpl final : public Store {
   absl::StatusOr<proto::TableSchema> CreateTable(proto::TableSchema schema) override;
   absl::Status DeleteTable(absl::string_view name) override;
   absl::StatusOr<proto::TableSchema> DescribeTable(absl::string_view name) const override;
+  absl::StatusOr<std::shared_ptr<const proto::TableSchema>> GetSchema(
+      absl::string_view name) const override;
   absl::StatusOr<proto::TableSchema> UpdateTable(proto::TableSchema schema) override;
   std::vector<std::string> ListTables() const override;
   absl::StatusOr<TableStats> GetTableStats(absl::string_view name) const override;
@@ -159,6 +161,10 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::optional<proto::StoredItem>> ReadStored(absl::string_view item_key) const;
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,
                             const proto::StoredItem* after);
+  // The same, for `before` replaced (`written`) by a live item of `live_size` bytes, or by a
+  // tombstone (nullopt).
+  static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before, bool written,
+                            std::optional<size_t> live_size);
   void ApplyStats(uint32_t table_id, const StatsDelta& d);
   size_t StripeIndex(absl::string_view item_key) const;
   absl::Mutex* StreamLock(clock::RegionId origin, uint32_t partition);
@@ -219,6 +225,9 @@ inline rocksdb::Slice ToSlice(absl::string_view s) { return {s.data(), s.size()}
 
 // `key` canonicalized (sorted, numbers normalized) and checked against the schema.
 absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const proto::Item& key);
+// Whether canonical `item` has the key attribute values of canonical `key` (the same bytes, so
+// the same encoded key), without building either's encoded key.
+bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const proto::Item& item);
 
 // Converts a RocksDB status (kInternal, or kDataLoss for corruption).
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);

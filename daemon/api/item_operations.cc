@@ -67,7 +67,8 @@ void FinishWrite(const std::string& table, CapacityMode capacity, ReturnValues r
 
 absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   RETURN_IF_ERROR(RejectLegacy(request));
-  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> table, GetTableRef(ctx, request));
+  const proto::TableSchema& schema = *table;
   ASSIGN_OR_RETURN(proto::Item item, RequiredItem(request, "Item"));
   RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, item));
   ASSIGN_OR_RETURN(proto::Item key, storage::ExtractKey(schema, item));
@@ -86,14 +87,16 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
                          RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
-                         return storage::WriteDecision::Put(item);
+                         // The store runs the decision once: the item is not needed after.
+                         return storage::WriteDecision::Put(std::move(item));
                        }));
   FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
   return absl::OkStatus();
 }
 
 absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
-  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> table, GetTableRef(ctx, request));
+  const proto::TableSchema& schema = *table;
   ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
   ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
   ASSIGN_OR_RETURN(ItemProjection projection, exprs->ParseProjection(request));
@@ -117,7 +120,8 @@ absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, Json
 
 absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   RETURN_IF_ERROR(RejectLegacy(request));
-  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> table, GetTableRef(ctx, request));
+  const proto::TableSchema& schema = *table;
   ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
   ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
   ASSIGN_OR_RETURN(auto update, exprs->ParseUpdate(request, schema));
@@ -152,7 +156,8 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
 
 absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   RETURN_IF_ERROR(RejectLegacy(request));
-  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> table, GetTableRef(ctx, request));
+  const proto::TableSchema& schema = *table;
   ASSIGN_OR_RETURN(proto::Item key, RequiredKey(request, schema));
   ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
   ASSIGN_OR_RETURN(auto condition, exprs->ParseCondition(request, "ConditionExpression",

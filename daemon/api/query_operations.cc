@@ -20,7 +20,7 @@ constexpr size_t kPageBytes = 1 << 20;
 enum class Select { kAll, kSpecific, kCount };
 
 struct ReadRequest {
-  proto::TableSchema schema;
+  std::shared_ptr<const proto::TableSchema> table;
   std::unique_ptr<RequestExpressions> exprs;
   std::optional<expr::Condition> filter;
   ItemProjection projection;
@@ -37,7 +37,7 @@ absl::StatusOr<ReadRequest> ParseReadRequest(const OpContext& ctx,
                                              const rapidjson::Value& request) {
   RETURN_IF_ERROR(RejectLegacy(request));
   ReadRequest r;
-  ASSIGN_OR_RETURN(r.schema, GetTable(ctx, request));
+  ASSIGN_OR_RETURN(r.table, GetTableRef(ctx, request));
   ASSIGN_OR_RETURN(std::optional<std::string> index, OptionalString(request, "IndexName"));
   if (index) {
     return absl::InvalidArgumentError(
@@ -77,7 +77,7 @@ absl::StatusOr<ReadRequest> ParseReadRequest(const OpContext& ctx,
   }
   if (const rapidjson::Value* esk = Member(request, "ExclusiveStartKey")) {
     absl::StatusOr<proto::Item> key = DecodeItem(*esk, "ExclusiveStartKey");
-    absl::Status valid = key.ok() ? storage::ValidateKey(r.schema, *key) : key.status();
+    absl::Status valid = key.ok() ? storage::ValidateKey(*r.table, *key) : key.status();
     if (!valid.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("The provided starting key is invalid: ", valid.message()));
@@ -123,7 +123,7 @@ absl::Status RunRead(const OpContext& ctx, const ReadRequest& r, const storage::
     }
     if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes) {
       stopped = true;
-      absl::StatusOr<proto::Item> key = storage::ExtractKey(r.schema, item);
+      absl::StatusOr<proto::Item> key = storage::ExtractKey(*r.table, item);
       if (!key.ok()) {
         error = key.status();
       } else {
@@ -143,7 +143,7 @@ absl::Status RunRead(const OpContext& ctx, const ReadRequest& r, const storage::
     out->Key("LastEvaluatedKey");
     EncodeItem(*last, out);
   }
-  WriteConsumedCapacity(r.capacity, r.schema.name(), ReadUnits(bytes, r.consistent),
+  WriteConsumedCapacity(r.capacity, r.table->name(), ReadUnits(bytes, r.consistent),
                         /*is_write=*/false, out);
   out->EndObject();
   return absl::OkStatus();
@@ -154,7 +154,7 @@ absl::Status RunRead(const OpContext& ctx, const ReadRequest& r, const storage::
 absl::Status Query(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
   ASSIGN_OR_RETURN(ReadRequest r, ParseReadRequest(ctx, request));
   ASSIGN_OR_RETURN(std::optional<expr::KeyCondition> key_condition,
-                   r.exprs->ParseKeyCondition(request, r.schema));
+                   r.exprs->ParseKeyCondition(request, *r.table));
   if (!key_condition) {
     return absl::InvalidArgumentError(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
@@ -163,7 +163,7 @@ absl::Status Query(const OpContext& ctx, const rapidjson::Value& request, JsonWr
   RETURN_IF_ERROR(r.exprs->Finish());
   if (r.filter) {
     for (const std::string& a : r.filter->attributes()) {
-      if (a == r.schema.partition_key().name() || a == r.schema.sort_key().name()) {
+      if (a == r.table->partition_key().name() || a == r.table->sort_key().name()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "Filter Expression can only contain non-primary key attributes: Primary key "
             "attribute: ",
@@ -172,13 +172,13 @@ absl::Status Query(const OpContext& ctx, const rapidjson::Value& request, JsonWr
     }
   }
   storage::ScanSpec spec;
-  spec.table = r.schema.name();
+  spec.table = r.table->name();
   spec.partition_key = key_condition->partition_key;
   spec.sort_key = key_condition->sort_key;
   ASSIGN_OR_RETURN(spec.forward, OptionalBool(request, "ScanIndexForward", true));
   if (r.exclusive_start_key) {
     const proto::AttributeValue* pk =
-        storage::FindAttribute(*r.exclusive_start_key, r.schema.partition_key().name());
+        storage::FindAttribute(*r.exclusive_start_key, r.table->partition_key().name());
     if (pk == nullptr || !storage::ValuesEqual(*pk, key_condition->partition_key)) {
       return absl::InvalidArgumentError(
           "The provided starting key is outside query boundaries based on provided conditions");
@@ -194,7 +194,7 @@ absl::Status Scan(const OpContext& ctx, const rapidjson::Value& request, JsonWri
   ASSIGN_OR_RETURN(std::optional<int64_t> segment, OptionalInt(request, "Segment"));
   ASSIGN_OR_RETURN(std::optional<int64_t> total, OptionalInt(request, "TotalSegments"));
   storage::ScanSpec spec;
-  spec.table = r.schema.name();
+  spec.table = r.table->name();
   if (segment || total) {
     if (!total) {
       return absl::InvalidArgumentError(

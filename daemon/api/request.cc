@@ -111,9 +111,12 @@ absl::Status ValidateTableName(absl::string_view name, absl::string_view member)
   return absl::OkStatus();
 }
 
-absl::StatusOr<proto::TableSchema> GetTableByName(const OpContext& ctx, absl::string_view name) {
+namespace {
+
+absl::StatusOr<std::shared_ptr<const proto::TableSchema>> GetTableRefByName(
+    const OpContext& ctx, absl::string_view name) {
   RETURN_IF_ERROR(ValidateTableName(name));
-  absl::StatusOr<proto::TableSchema> schema = ctx.store->DescribeTable(name);
+  absl::StatusOr<std::shared_ptr<const proto::TableSchema>> schema = ctx.store->GetSchema(name);
   if (schema.status().code() == absl::StatusCode::kNotFound) {
     return ApiError::ResourceNotFound(
                absl::StrCat("Requested resource not found: Table: ", name, " not found"))
@@ -122,9 +125,24 @@ absl::StatusOr<proto::TableSchema> GetTableByName(const OpContext& ctx, absl::st
   return schema;
 }
 
+}  // namespace
+
+absl::StatusOr<proto::TableSchema> GetTableByName(const OpContext& ctx, absl::string_view name) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> schema, GetTableRefByName(ctx, name));
+  return *schema;
+}
+
 absl::StatusOr<proto::TableSchema> GetTable(const OpContext& ctx, const rapidjson::Value& request) {
-  ASSIGN_OR_RETURN(std::string name, RequiredString(request, "TableName"));
-  return GetTableByName(ctx, name);
+  ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> schema, GetTableRef(ctx, request));
+  return *schema;
+}
+
+absl::StatusOr<std::shared_ptr<const proto::TableSchema>> GetTableRef(
+    const OpContext& ctx, const rapidjson::Value& request) {
+  const rapidjson::Value* v = Member(request, "TableName");
+  if (v == nullptr) return MissingMember("TableName");
+  if (!v->IsString()) return WrongType("TableName", "a string");
+  return GetTableRefByName(ctx, View(*v));
 }
 
 absl::Status RejectLegacy(const rapidjson::Value& request) {

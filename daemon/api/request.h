@@ -2,7 +2,7 @@
 // table lookup, ExpressionAttributeNames/Values, ReturnValues and ReturnConsumedCapacity.
 // Internal to daemon/api.
 //
-//   ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+//   ASSIGN_OR_RETURN(std::shared_ptr<const proto::TableSchema> table, GetTableRef(ctx, request));
 //   ASSIGN_OR_RETURN(auto exprs, RequestExpressions::Parse(request));
 //   ASSIGN_OR_RETURN(auto cond, exprs->ParseCondition(request, "ConditionExpression"));
 //   RETURN_IF_ERROR(exprs->Finish());
@@ -52,6 +52,9 @@ absl::Status ValidateTableName(absl::string_view name, absl::string_view member 
 // The schema of the table named by request["TableName"]; ResourceNotFoundException if absent.
 absl::StatusOr<proto::TableSchema> GetTable(const OpContext& ctx, const rapidjson::Value& request);
 absl::StatusOr<proto::TableSchema> GetTableByName(const OpContext& ctx, absl::string_view name);
+// The same, shared with the store's catalog rather than copied (item operations, Query, Scan).
+absl::StatusOr<std::shared_ptr<const proto::TableSchema>> GetTableRef(
+    const OpContext& ctx, const rapidjson::Value& request);
 
 // Rejects parameters this server does not implement (the legacy ones: Expected, AttributeUpdates,
 // KeyConditions, QueryFilter, ScanFilter, ConditionalOperator) with a clear message.
