@@ -108,7 +108,12 @@ absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, Json
   out->StartObject();
   if (item) {
     out->Key("Item");
-    EncodeItem(projection.all() ? *item : projection.Apply(*item), out);
+    // Not `all() ? *item : Apply(*item)`: that expression is a copy of the item.
+    if (projection.all()) {
+      EncodeItem(*item, out);
+    } else {
+      EncodeItem(projection.Apply(*item), out);
+    }
   }
   if (capacity != CapacityMode::kNone) {
     WriteConsumedCapacity(capacity, schema.name(), ReadUnits(SizeOf(item), consistent),

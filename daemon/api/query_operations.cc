@@ -118,7 +118,12 @@ absl::Status RunRead(const OpContext& ctx, const ReadRequest& r, const storage::
     if (keep) {
       ++count;
       if (r.select != Select::kCount) {
-        EncodeItem(r.projection.all() ? item : r.projection.Apply(item), out);
+        // Not `all() ? item : Apply(item)`: that expression is a copy of the item.
+        if (r.projection.all()) {
+          EncodeItem(item, out);
+        } else {
+          EncodeItem(r.projection.Apply(item), out);
+        }
       }
     }
     if ((r.limit && scanned >= *r.limit) || bytes >= kPageBytes) {
