@@ -13,6 +13,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "storage/key_codec.h"
 #include "storage/layout.h"
@@ -276,11 +277,22 @@ absl::Status StoreImpl::OpenDb() {
     return cf;
   };
   const size_t small_buffer = std::min<size_t>(options_.write_buffer_bytes, 4 << 20);
+  // Memtable insert hints: the change log appends to each partition (a 4-byte prefix), and
+  // every commit rewrites the meta family's clock bound; with a remembered insert position per
+  // prefix those inserts skip the skiplist search, which was about a third of a local write's
+  // memtable work. Single-writer groups only (RocksDB ignores hints for parallel memtable
+  // writes); items are random and keep the plain search.
+  rocksdb::ColumnFamilyOptions changelog = family(options_.write_buffer_bytes, false);
+  changelog.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(4));
+  rocksdb::ColumnFamilyOptions meta = family(small_buffer, true);
+  meta.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(sizeof(layout::kClockKey) - 1));
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family(small_buffer, false)},
       {layout::kItemsFamily, family(options_.write_buffer_bytes, true)},
-      {layout::kChangeLogFamily, family(options_.write_buffer_bytes, false)},
-      {layout::kMetaFamily, family(small_buffer, true)},
+      {layout::kChangeLogFamily, changelog},
+      {layout::kMetaFamily, meta},
   };
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options_.dir, families, &handles_, &raw),
