@@ -39,10 +39,16 @@ class ServerImpl;
 // with unread data would send a reset, which clients report instead of the answer).
 constexpr size_t kMaxDrainBytes = 64 << 20;
 constexpr std::chrono::seconds kDrainTimeout(5);
+constexpr size_t kReadBufferBytes = 8 << 10;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, ServerImpl* server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, ServerImpl* server) : stream_(std::move(socket)), server_(server) {
+    // Beast reads at most 512 bytes into an empty buffer, so a DynamoDB request (its SigV4
+    // headers alone are about 500 bytes) took two reads; with room for a whole ordinary
+    // request, one read takes it.
+    buffer_.reserve(kReadBufferBytes);
+  }
   void Start() { ReadHeader(); }
 
  private:
