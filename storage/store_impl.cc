@@ -13,10 +13,10 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
-#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "storage/key_codec.h"
 #include "storage/layout.h"
+#include "storage/number.h"
 #include "storage/value.h"
 
 namespace globaltable::storage {
@@ -277,22 +277,11 @@ absl::Status StoreImpl::OpenDb() {
     return cf;
   };
   const size_t small_buffer = std::min<size_t>(options_.write_buffer_bytes, 4 << 20);
-  // Memtable insert hints: the change log appends to each partition (a 4-byte prefix), and
-  // every commit rewrites the meta family's clock bound; with a remembered insert position per
-  // prefix those inserts skip the skiplist search, which was about a third of a local write's
-  // memtable work. Single-writer groups only (RocksDB ignores hints for parallel memtable
-  // writes); items are random and keep the plain search.
-  rocksdb::ColumnFamilyOptions changelog = family(options_.write_buffer_bytes, false);
-  changelog.memtable_insert_with_hint_prefix_extractor.reset(
-      rocksdb::NewFixedPrefixTransform(4));
-  rocksdb::ColumnFamilyOptions meta = family(small_buffer, true);
-  meta.memtable_insert_with_hint_prefix_extractor.reset(
-      rocksdb::NewFixedPrefixTransform(sizeof(layout::kClockKey) - 1));
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family(small_buffer, false)},
       {layout::kItemsFamily, family(options_.write_buffer_bytes, true)},
-      {layout::kChangeLogFamily, changelog},
-      {layout::kMetaFamily, meta},
+      {layout::kChangeLogFamily, family(options_.write_buffer_bytes, false)},
+      {layout::kMetaFamily, family(small_buffer, true)},
   };
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options_.dir, families, &handles_, &raw),
@@ -673,15 +662,14 @@ absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const
 
 namespace {
 
-// Whether the canonical scalar key values `a` and `b` are equal: the same type and the same
-// bytes (numbers are normalized, so equal numbers are equal text).
+// Whether the scalar key values `a` and `b` are equal, i.e. encode to the same key bytes.
 bool SameScalar(const proto::AttributeValue& a, const proto::AttributeValue& b) {
   if (a.value_case() != b.value_case()) return false;
   switch (a.value_case()) {
     case proto::AttributeValue::kS:
       return a.s() == b.s();
     case proto::AttributeValue::kN:
-      return a.n() == b.n();
+      return a.n() == b.n() || CompareNumbers(a.n(), b.n()) == 0;
     case proto::AttributeValue::kB:
       return a.b() == b.b();
     default:

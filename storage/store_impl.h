@@ -225,8 +225,8 @@ inline rocksdb::Slice ToSlice(absl::string_view s) { return {s.data(), s.size()}
 
 // `key` canonicalized (sorted, numbers normalized) and checked against the schema.
 absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const proto::Item& key);
-// Whether canonical `item` has the key attribute values of canonical `key` (the same bytes, so
-// the same encoded key), without building either's encoded key.
+// Whether `item` has the key attribute values of `key` (values that encode to the same key),
+// without building either's encoded key.
 bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const proto::Item& item);
 
 // Converts a RocksDB status (kInternal, or kDataLoss for corruption).

@@ -140,6 +140,31 @@ TEST_F(StoreTest, CreateDescribeListDelete) {
   EXPECT_EQ(again->partition_key().type(), proto::S);
 }
 
+TEST_F(StoreTest, GetSchemaSharesTheLiveSchema) {
+  absl::StatusOr<proto::TableSchema> created =
+      store_->CreateTable(MakeSchema("orders", proto::S, proto::N));
+  ASSERT_TRUE(created.ok()) << created.status();
+  absl::StatusOr<std::shared_ptr<const proto::TableSchema>> shared = store_->GetSchema("orders");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ((*shared)->SerializeAsString(), created->SerializeAsString());
+  // The same object while the table does not change: shared, not copied.
+  EXPECT_EQ(store_->GetSchema("orders")->get(), shared->get());
+
+  // A table change publishes a new schema; a reader still holding the old one keeps it intact.
+  proto::TableSchema update = *created;
+  update.set_primary_region("eu");
+  ASSERT_TRUE(store_->UpdateTable(update).ok());
+  absl::StatusOr<std::shared_ptr<const proto::TableSchema>> updated = store_->GetSchema("orders");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ((*updated)->primary_region(), "eu");
+  EXPECT_EQ((*shared)->primary_region(), "");
+  EXPECT_EQ((*updated)->SerializeAsString(), store_->DescribeTable("orders")->SerializeAsString());
+
+  ASSERT_TRUE(store_->DeleteTable("orders").ok());
+  EXPECT_EQ(store_->GetSchema("orders").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetSchema("never").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(StoreTest, BadSchemasChangeNothing) {
   const std::vector<uint64_t> before = LastSequences();
   std::vector<proto::TableSchema> bad;
@@ -322,6 +347,8 @@ TEST_F(StoreTest, AbortedAndInvalidWritesChangeNothing) {
   EXPECT_EQ(Put("orders", Key("a", "1"), MakeItem({{"pk", S("")}, {"sk", N("1")}})).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Put("orders", Key("b", "1"), Key("a", "1")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Put("orders", Key("a", "1"), Key("a", "2")).status().code(),  // only the sort key
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
       Put("orders",
