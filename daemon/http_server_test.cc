@@ -3,6 +3,7 @@
 #include "daemon/http_server.h"
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -84,6 +85,35 @@ TEST(HttpServerTest, ServesManyRequestsOnOneConnection) {
     EXPECT_EQ(res.body(), "DynamoDB_20120810.Test:b" + std::to_string(i));
     EXPECT_TRUE(res.keep_alive());
   }
+  (*server)->Shutdown(absl::Seconds(5));
+}
+
+TEST(HttpServerTest, AnswersCarryTheirHeaderFields) {
+  auto server = HttpServer::Create(Options(8), [](const HttpRequest& r) {
+    if (r.body == "missing") return HttpResponse{404, "text/plain", "no such route\n"};
+    return HttpResponse{200, "application/x-amz-json-1.0", "{}"};
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Start();
+  Client client((*server)->port());
+  std::set<std::string> ids;
+  for (const char* body : {"x", "missing", "y"}) {
+    auto res = client.Call(body);
+    const bool missing = std::string(body) == "missing";
+    EXPECT_EQ(res.result_int(), missing ? 404 : 200);
+    EXPECT_EQ(res.reason(), missing ? "Not Found" : "OK");
+    EXPECT_EQ(res.version(), 11);
+    EXPECT_EQ(res[http::field::server], "globaltabled");
+    EXPECT_EQ(res[http::field::content_type],
+              missing ? "text/plain" : "application/x-amz-json-1.0");
+    EXPECT_EQ(res[http::field::content_length], std::to_string(res.body().size()));
+    EXPECT_EQ(res.body(), missing ? "no such route\n" : "{}");
+    EXPECT_TRUE(res.keep_alive());
+    const std::string id(res["x-amzn-RequestId"]);
+    EXPECT_EQ(id.rfind("gt-", 0), 0u) << id;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 3u);  // one id per request
   (*server)->Shutdown(absl::Seconds(5));
 }
 
