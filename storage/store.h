@@ -83,7 +83,8 @@ struct WriteDecision {
 };
 
 // Sees the current live item (nullptr when absent or deleted). Returning an error aborts the
-// write with that error and writes nothing.
+// write with that error and writes nothing. Called once per Write (once per op of a WriteMany),
+// so a decision may move what it captured into its result.
 using DecisionFn = std::function<absl::StatusOr<WriteDecision>(const proto::Item* current)>;
 
 // One item of a WriteMany.
