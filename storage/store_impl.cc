@@ -253,6 +253,9 @@ absl::Status StoreImpl::OpenDb() {
   // The WAL can only be recycled once every family's memtable holding it is flushed: bound it
   // so a quiet family (meta) does not pin old logs.
   db_opts.max_total_wal_size = 4 * options_.write_buffer_bytes;
+  // Required by in-place updates (meta family). Commits come from one writer-queue leader at a
+  // time, so concurrent memtable inserts were not used anyway.
+  db_opts.allow_concurrent_memtable_write = false;
 
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
@@ -283,6 +286,10 @@ absl::Status StoreImpl::OpenDb() {
       {layout::kChangeLogFamily, family(options_.write_buffer_bytes, false)},
       {layout::kMetaFamily, family(small_buffer, true)},
   };
+  // The meta family holds a few hot keys rewritten by every commit (the clock bound, table
+  // counters, watermarks): updated in place in the memtable instead of one new skiplist entry
+  // per commit, its memtable stays as small as its key set, and so do its inserts.
+  families[3].options.inplace_update_support = true;
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options_.dir, families, &handles_, &raw),
                             absl::StrCat("opening the store at ", options_.dir)));
