@@ -1,7 +1,8 @@
 // StoreImpl: the RocksDB implementation of Store (store.h). Internal to storage/.
 //
 // Where the code is:
-//   store_impl.cc   open/recovery, the commit path (writer queue leader), catalog, items, settings
+//   store_impl.cc   open/recovery, the commit path (writer queue leader), catalog, settings
+//   local_write.cc  Write, WriteMany, GetItem and their commit requests
 //   apply.cc        ApplyBatch: validation, continuity, LWW, table mutations
 //   scan.cc         Scan/Query bounds and iteration
 //   maintenance.cc  Digest, PurgeTombstones, change-log reads and trims, stats

@@ -1,0 +1,285 @@
+// StoreImpl's local item writes and point reads: Write, WriteMany and GetItem, and the commit
+// requests (LocalWrite, MultiWrite) the writer queue's leader builds into a group. Thread-safe;
+// the concurrency design is in store_impl.h.
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "storage/key_codec.h"
+#include "storage/layout.h"
+#include "storage/store_impl.h"
+#include "storage/value.h"
+
+namespace globaltable::storage {
+
+// ---------------------------------------------------------------------------------------------
+// Commit requests for local writes.
+
+// One local item write, decided under the key's stripe; the leader stamps it.
+class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
+ public:
+  LocalWrite(const CatalogEntry& table, std::string item_key, uint32_t partition,
+             std::string partition_key, proto::Item item_or_key, bool tombstone,
+             clock::Version prev, StatsDelta delta)
+      : table_(table),
+        item_key_(std::move(item_key)),
+        partition_(partition),
+        partition_key_(std::move(partition_key)),
+        item_(std::move(item_or_key)),
+        tombstone_(tombstone),
+        prev_(prev),
+        delta_(delta) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    if (!store->catalog_.IsLive(table_.table_id)) {
+      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
+      return;
+    }
+    version_ = {store->clock_->Now(), store->options_.region_id};
+    sequence_ = ctx->NextSequence(*store, partition_);
+
+    proto::StoredItem stored;
+    stored.set_hlc(version_.hlc);
+    stored.set_origin_region(version_.region);
+    stored.set_tombstone(tombstone_);
+    stored.set_prev_hlc(prev_.hlc);
+    stored.set_prev_region(prev_.region);
+    if (tombstone_) {
+      stored.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
+    } else {
+      stored.mutable_item()->Swap(&item_);  // lent to the stored version, then to the record
+    }
+    ctx->batch.Put(store->items_cf_, item_key_, stored.SerializeAsString());
+    if (!tombstone_) stored.mutable_item()->Swap(&item_);
+
+    proto::Mutation m;
+    m.set_kind(tombstone_ ? proto::Mutation::DELETE : proto::Mutation::PUT);
+    m.set_table(table_.schema.name());
+    m.set_table_created_hlc(table_.incarnation.hlc);
+    m.set_table_created_region(table_.incarnation.region);
+    m.set_partition_key(partition_key_);
+    m.mutable_item()->Swap(&item_);  // lent to the record, then back for TakeImage
+    m.set_hlc(version_.hlc);
+    m.set_origin_region(version_.region);
+    m.set_sequence(sequence_);
+    m.set_prev_hlc(prev_.hlc);
+    m.set_prev_region(prev_.region);
+    ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
+                   m.SerializeAsString());
+    m.mutable_item()->Swap(&item_);
+    ctx->AddStats(table_.table_id, delta_);
+  }
+
+  void Publish(StoreImpl* store) override {
+    store->ApplyStats(table_.table_id, delta_);
+    store->local_writes_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  clock::Version version() const { return version_; }
+  uint64_t sequence() const { return sequence_; }
+  // The new live item of a put (WriteResult::new_item), moved out; after the commit.
+  std::optional<proto::Item> TakeImage() {
+    if (tombstone_) return std::nullopt;
+    return std::move(item_);
+  }
+
+ private:
+  const CatalogEntry& table_;
+  const std::string item_key_;
+  const uint32_t partition_;
+  const std::string partition_key_;
+  proto::Item item_;
+  const bool tombstone_;
+  const clock::Version prev_;
+  const StatsDelta delta_;
+  clock::Version version_;
+  uint64_t sequence_ = 0;
+};
+
+// Several local writes of one table committed as one request (WriteMany). A table change is
+// exclusive, so the table is either live for every part or for none.
+class StoreImpl::MultiWrite final : public StoreImpl::CommitRequest {
+ public:
+  MultiWrite(const CatalogEntry& table, std::vector<LocalWrite*> parts)
+      : table_(table), parts_(std::move(parts)) {}
+
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    if (!store->catalog_.IsLive(table_.table_id)) {
+      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
+      return;
+    }
+    for (LocalWrite* part : parts_) part->Build(store, ctx);
+  }
+
+  void Publish(StoreImpl* store) override {
+    for (LocalWrite* part : parts_) part->Publish(store);
+  }
+
+ private:
+  const CatalogEntry& table_;
+  const std::vector<LocalWrite*> parts_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Items.
+
+absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const proto::Item& key) {
+  proto::Item canonical = key;
+  RETURN_IF_ERROR(CanonicalizeItem(&canonical));
+  RETURN_IF_ERROR(ValidateKey(schema, canonical));
+  return canonical;
+}
+
+bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const proto::Item& item) {
+  for (const proto::KeyElement* element : {&schema.partition_key(), &schema.sort_key()}) {
+    if (element->name().empty()) continue;  // no sort key
+    const proto::AttributeValue* k = FindAttribute(key, element->name());
+    const proto::AttributeValue* v = FindAttribute(item, element->name());
+    if (k == nullptr || v == nullptr || !ValuesEqual(*k, *v)) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::optional<proto::Item>> StoreImpl::GetItem(absl::string_view table,
+                                                              const proto::Item& key) const {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  ASSIGN_OR_RETURN(proto::Item canonical, CanonicalKey(live->schema, key));
+  ASSIGN_OR_RETURN(
+      std::optional<proto::StoredItem> stored,
+      ReadStored(layout::ItemKey(live->table_id, EncodeKeySuffix(live->schema, canonical))));
+  if (!stored.has_value() || stored->tombstone()) return std::nullopt;
+  return std::move(*stored->mutable_item());
+}
+
+absl::StatusOr<StoreImpl::PreparedKey> StoreImpl::PrepareKey(const CatalogEntry& table,
+                                                              const proto::Item& key) const {
+  const proto::TableSchema& schema = table.schema;
+  PreparedKey k;
+  ASSIGN_OR_RETURN(k.canonical, CanonicalKey(schema, key));
+  k.suffix = EncodeKeySuffix(schema, k.canonical);
+  const proto::AttributeValue* pk = FindAttribute(k.canonical, schema.partition_key().name());
+  k.partition = PartitionOf(schema.name(), *pk, num_partitions_);
+  k.item_key = layout::ItemKey(table.table_id, k.suffix);
+  k.partition_prefix = EncodePartitionPrefix(schema, *pk);
+  return k;
+}
+
+absl::StatusOr<std::unique_ptr<StoreImpl::LocalWrite>> StoreImpl::DecideLocalWrite(
+    const CatalogEntry& table, PreparedKey key, const DecisionFn& decide, WriteResult* result) {
+  const proto::TableSchema& schema = table.schema;
+  result->partition = key.partition;
+  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(key.item_key));
+  const bool was_live = current.has_value() && !current->tombstone();
+  absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);
+  if (!decision.ok()) return decision.status();
+  if (decision->kind == WriteDecision::Kind::kNoop) {
+    if (was_live) {
+      result->old_item = std::move(*current->mutable_item());
+      result->new_item = result->old_item;
+    }
+    return nullptr;
+  }
+  const bool tombstone = decision->kind == WriteDecision::Kind::kDelete;
+  proto::Item image;
+  std::optional<size_t> live_size;
+  if (tombstone) {
+    image = std::move(key.canonical);
+  } else {
+    image = std::move(decision->item);
+    RETURN_IF_ERROR(ValidateItemForWrite(schema, image));
+    if (!SameKey(schema, key.canonical, image)) {
+      return absl::InvalidArgumentError("the new item's key attributes differ from the key");
+    }
+    live_size = ItemSize(image);
+  }
+  const StatsDelta delta = DeltaOf(current, /*written=*/true, live_size);
+  const clock::Version prev = current.has_value()
+                                  ? clock::Version{current->hlc(), current->origin_region()}
+                                  : clock::Version{};
+  // new_item is filled after the commit, from the request (LocalWrite::TakeImage).
+  if (was_live) result->old_item = std::move(*current->mutable_item());
+  return std::make_unique<LocalWrite>(table, std::move(key.item_key), key.partition,
+                                      std::move(key.partition_prefix), std::move(image),
+                                      tombstone, prev, delta);
+}
+
+absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const proto::Item& key,
+                                             const DecisionFn& decide) {
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  ASSIGN_OR_RETURN(PreparedKey prepared, PrepareKey(*live, key));
+  WriteResult result;
+  std::lock_guard<std::mutex> stripe(StripeFor(prepared.item_key));
+  ASSIGN_OR_RETURN(std::unique_ptr<LocalWrite> request,
+                   DecideLocalWrite(*live, std::move(prepared), decide, &result));
+  if (request == nullptr) return result;
+  RETURN_IF_ERROR(queue_.Submit(request.get()));
+  result.version = request->version();
+  result.sequence = request->sequence();
+  result.new_item = request->TakeImage();
+  return result;
+}
+
+absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view table,
+                                                              absl::Span<const WriteOp> ops) {
+  std::vector<WriteResult> results(ops.size());
+  if (ops.empty()) return results;
+  std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
+  if (live == nullptr) {
+    return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
+  }
+  std::vector<PreparedKey> keys;
+  keys.reserve(ops.size());
+  for (const WriteOp& op : ops) {
+    ASSIGN_OR_RETURN(PreparedKey k, PrepareKey(*live, op.key));
+    keys.push_back(std::move(k));
+  }
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size());
+  {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const PreparedKey& k : keys) {
+      if (!seen.insert(k.item_key).second) {
+        return absl::InvalidArgumentError("Provided list of item keys contains duplicates");
+      }
+      stripes.push_back(StripeIndex(k.item_key));
+    }
+  }
+  // Every key's stripe, in increasing index order (the order rule of ApplyBatch), each once.
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (size_t i : stripes) stripes_[i].lock();
+  struct Unlock {
+    std::mutex* stripes;
+    const std::vector<size_t>& held;
+    ~Unlock() {
+      for (auto it = held.rbegin(); it != held.rend(); ++it) stripes[*it].unlock();
+    }
+  } unlock{stripes_.get(), stripes};
+
+  std::vector<std::unique_ptr<LocalWrite>> requests(ops.size());
+  std::vector<LocalWrite*> parts;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    ASSIGN_OR_RETURN(requests[i],
+                     DecideLocalWrite(*live, std::move(keys[i]), ops[i].decide, &results[i]));
+    if (requests[i] != nullptr) parts.push_back(requests[i].get());
+  }
+  if (parts.empty()) return results;
+  MultiWrite request(*live, std::move(parts));
+  RETURN_IF_ERROR(queue_.Submit(&request));
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (requests[i] == nullptr) continue;
+    results[i].version = requests[i]->version();
+    results[i].sequence = requests[i]->sequence();
+    results[i].new_item = requests[i]->TakeImage();
+  }
+  return results;
+}
+
+}  // namespace globaltable::storage
