@@ -316,6 +316,29 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[i];
 }
 
+// A plain file stream `name` over `subject` with a durable explicit-ack consumer `durable`:
+// the raw baselines' transport without our stack.
+void AddRawStream(jsCtx* js, const char* name, const char* subject, const char* durable) {
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  const char* subjects[] = {subject};
+  cfg.Name = name;
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  jsStreamInfo* si = nullptr;
+  if (js_AddStream(&si, js, &cfg, nullptr, nullptr) != NATS_OK) Die(absl::StrCat(name, " stream"));
+  jsStreamInfo_Destroy(si);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = durable;
+  cc.AckPolicy = js_AckExplicit;
+  jsConsumerInfo* ci = nullptr;
+  if (js_AddConsumer(&ci, js, name, &cc, nullptr, nullptr) != NATS_OK) {
+    Die(absl::StrCat(name, " consumer"));
+  }
+  jsConsumerInfo_Destroy(ci);
+}
+
 // Raw JetStream: `messages` MutationBatch payloads of 100 mutations each, published with
 // nats.c's async publish to a plain stream, then read back with pull requests and acks.
 double RawJetStream(const std::string& url, int messages) {
@@ -323,22 +346,7 @@ double RawJetStream(const std::string& url, int messages) {
   if (!link.ok()) Die(link.status().ToString());
   while (!(*link)->connected()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   jsCtx* js = *(*link)->JetStream("");
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  const char* subjects[] = {"raw.>"};
-  cfg.Name = "RAW";
-  cfg.Subjects = subjects;
-  cfg.SubjectsLen = 1;
-  jsStreamInfo* si = nullptr;
-  if (js_AddStream(&si, js, &cfg, nullptr, nullptr) != NATS_OK) Die("raw stream");
-  jsStreamInfo_Destroy(si);
-  jsConsumerConfig cc;
-  jsConsumerConfig_Init(&cc);
-  cc.Durable = "raw";
-  cc.AckPolicy = js_AckExplicit;
-  jsConsumerInfo* ci = nullptr;
-  if (js_AddConsumer(&ci, js, "RAW", &cc, nullptr, nullptr) != NATS_OK) Die("raw consumer");
-  jsConsumerInfo_Destroy(ci);
+  AddRawStream(js, "RAW", "raw.>", "raw");
 
   proto::MutationBatch batch;
   batch.set_origin_region(1);
@@ -407,24 +415,7 @@ std::vector<double> RawJetStreamLag(const std::string& url, int rate, int second
   if (!link.ok()) Die(link.status().ToString());
   while (!(*link)->connected()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   jsCtx* js = *(*link)->JetStream("");
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  const char* subjects[] = {"rawlag.>"};
-  cfg.Name = "RAWLAG";
-  cfg.Subjects = subjects;
-  cfg.SubjectsLen = 1;
-  jsStreamInfo* si = nullptr;
-  if (js_AddStream(&si, js, &cfg, nullptr, nullptr) != NATS_OK) Die("raw lag stream");
-  jsStreamInfo_Destroy(si);
-  jsConsumerConfig cc;
-  jsConsumerConfig_Init(&cc);
-  cc.Durable = "rawlag";
-  cc.AckPolicy = js_AckExplicit;
-  jsConsumerInfo* ci = nullptr;
-  if (js_AddConsumer(&ci, js, "RAWLAG", &cc, nullptr, nullptr) != NATS_OK) {
-    Die("raw lag consumer");
-  }
-  jsConsumerInfo_Destroy(ci);
+  AddRawStream(js, "RAWLAG", "rawlag.>", "rawlag");
 
   const int messages = rate * seconds;
   std::vector<double> lags;
