@@ -23,6 +23,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/status_macros.h"
 #include "daemon/config.h"
 
@@ -117,7 +118,10 @@ class ServerImpl final : public HttpServer {
     started_ = true;
     Accept();
     for (int i = 0; i < options_.io_threads; ++i) {
-      io_threads_.emplace_back([this] { ioc_.run(); });
+      io_threads_.emplace_back([this] {
+        SetThreadName("gt-http-io");
+        ioc_.run();
+      });
     }
   }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "replication/jetstream_setup.h"
 #include "replication/names.h"
 
@@ -62,7 +63,10 @@ PeerReader::PeerReader(NatsLink* link, NatsLink* ack_link, storage::Store* store
 PeerReader::~PeerReader() { Stop(); }
 
 void PeerReader::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("gt-read-" + peer_.name);
+    Run();
+  });
 }
 
 void PeerReader::Stop() {

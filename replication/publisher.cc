@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "replication/jetstream_setup.h"
 #include "replication/names.h"
 
@@ -47,7 +48,10 @@ Publisher::~Publisher() { Stop(); }
 
 void Publisher::Start() {
   store_->SetCommitListener([this](uint32_t partition, uint64_t) { OnCommit(partition); });
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("gt-publish");
+    Run();
+  });
 }
 
 void Publisher::Stop() {
