@@ -226,9 +226,10 @@ struct Region {
 };
 
 std::unique_ptr<storage::Store> OpenStore(const std::string& dir, clock::RegionId id,
-                                          clock::HybridClock* hlc) {
+                                          clock::HybridClock* hlc, uint32_t partitions) {
   storage::StoreOptions o;
   o.dir = dir;
+  o.num_partitions = partitions;
   o.region_id = id;
   o.region_name = id == 1 ? "r1" : "r2";
   absl::StatusOr<std::unique_ptr<storage::Store>> s = storage::Store::Open(o, hlc);
@@ -502,6 +503,7 @@ double RawRocksDb(const std::string& dir, int items) {
 
 int Main(int argc, char** argv) {
   uint64_t items = 100000, backlog = 200000, batch = 25;
+  uint32_t partitions = storage::kDefaultPartitions;
   int rate = 5000, seconds = 5;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a = argv[i];
@@ -512,6 +514,8 @@ int Main(int argc, char** argv) {
       ok = absl::SimpleAtoi(a, &batch) && batch > 0;
     } else if (absl::ConsumePrefix(&a, "--backlog=")) {
       ok = absl::SimpleAtoi(a, &backlog);
+    } else if (absl::ConsumePrefix(&a, "--partitions=")) {
+      ok = absl::SimpleAtoi(a, &partitions) && partitions > 0;
     } else if (absl::ConsumePrefix(&a, "--rate=")) {
       ok = absl::SimpleAtoi(a, &rate);
     } else if (absl::ConsumePrefix(&a, "--seconds=")) {
@@ -527,8 +531,9 @@ int Main(int argc, char** argv) {
   std::string dir = testing::MakeTempDir("gt-repl-bench-");
   LagRecorder lag;
   Region a, b;
-  a.store = OpenStore(dir + "/r1", 1, &a.hlc);
-  b.store = std::make_unique<TimedStore>(OpenStore(dir + "/r2", 2, &b.hlc), &lag);
+  a.store = OpenStore(dir + "/r1", 1, &a.hlc, partitions);
+  b.store = std::make_unique<TimedStore>(OpenStore(dir + "/r2", 2, &b.hlc, partitions), &lag);
+  std::printf("change-log partitions per region: %u\n", a.store->num_partitions());
   StartRepl(&a, (*server)->url(), 1);
   StartRepl(&b, (*server)->url(), 2);
   if (!a.store->CreateTable(Schema()).ok()) Die("create table");

@@ -72,7 +72,9 @@ struct DaemonSettings {
   // store (at most `workers` can be); 0: no bound.
   int max_pending_writes = 0;
   bool sync = false;         // fsync each store commit group
-  uint32_t partitions = 16;  // change-log partitions (fixed when the store is created)
+  // Change-log partitions, fixed when the store is created; 0: the store's own number, or
+  // storage::kDefaultPartitions for a new store.
+  uint32_t partitions = 0;
 };
 
 struct RegionConfig {

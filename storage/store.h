@@ -55,12 +55,20 @@
 
 namespace globaltable::storage {
 
+// Partitions of a new store when StoreOptions leaves the number open. One: a region's changes
+// then travel as one ordered sequence, cut into as few messages as the publisher can make,
+// which is what replication throughput and lag depend on while a peer applies with one thread
+// (docs/architecture.md, "Partitions").
+inline constexpr uint32_t kDefaultPartitions = 1;
+
 struct StoreOptions {
   std::string dir;                  // created if missing
   clock::RegionId region_id = 1;
   std::string region_name = "local";
-  // Logical partitions of the region's change log. Fixed at creation of the store.
-  uint32_t num_partitions = 16;
+  // Logical partitions of the region's change log, fixed at creation of the store. 0: the
+  // number the store was created with, or kDefaultPartitions for a new store. A number other
+  // than the store's is refused at open.
+  uint32_t num_partitions = 0;
   // false: a write is acknowledged once in the WAL (survives a killed process).
   // true: also fsync'ed per commit group (survives a machine crash).
   bool sync = false;

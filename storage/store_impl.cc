@@ -102,9 +102,7 @@ StoreImpl::StoreImpl(const StoreOptions& options, clock::HybridClock* clock)
       clock_(clock),
       queue_([this](absl::Span<WriterQueue::Request* const> group) { return CommitGroup(group); }),
       stripes_(new std::mutex[kStripes]),
-      last_sequence_(new std::atomic<uint64_t>[options.num_partitions]),
       conflicts_(options.conflict_log_capacity) {
-  for (uint32_t p = 0; p < num_partitions_; ++p) last_sequence_[p].store(0);
   write_options_.sync = options.sync;
 }
 
@@ -122,8 +120,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> StoreImpl::Create(const StoreOptions&
   if (clock == nullptr) return absl::InvalidArgumentError("Store::Open needs a clock");
   if (options.dir.empty()) return absl::InvalidArgumentError("StoreOptions.dir is empty");
   if (options.region_id == 0) return absl::InvalidArgumentError("region_id must not be 0");
-  if (options.num_partitions < 1 || options.num_partitions > 4096) {
-    return absl::InvalidArgumentError("num_partitions must be in [1, 4096]");
+  if (options.num_partitions > 4096) {
+    return absl::InvalidArgumentError("num_partitions must be in [1, 4096] (0: the store's)");
   }
   std::unique_ptr<StoreImpl> store(new StoreImpl(options, clock));
   RETURN_IF_ERROR(store->OpenDb());
@@ -199,6 +197,19 @@ absl::Status StoreImpl::Recover() {
   std::string value;
   // Identity: a store belongs to one region and has a fixed number of partitions.
   rocksdb::WriteBatch init;
+  if (num_partitions_ == 0) {
+    rocksdb::Status s = db_->Get(ro, meta_cf_, layout::kNumPartitionsKey, &value);
+    if (s.IsNotFound()) {
+      num_partitions_ = kDefaultPartitions;
+    } else {
+      RETURN_IF_ERROR(FromRocks(s, "reading store identity"));
+      if (!layout::DecodeU32(value, &num_partitions_) || num_partitions_ == 0) {
+        return absl::DataLossError("bad store identity");
+      }
+    }
+  }
+  last_sequence_.reset(new std::atomic<uint64_t>[num_partitions_]);
+  for (uint32_t p = 0; p < num_partitions_; ++p) last_sequence_[p].store(0);
   for (const auto& [key, want, what] :
        {std::make_tuple(layout::kRegionIdKey, options_.region_id, "region_id"),
         std::make_tuple(layout::kNumPartitionsKey, num_partitions_, "num_partitions")}) {

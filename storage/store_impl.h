@@ -175,7 +175,7 @@ class StoreImpl final : public Store {
   absl::Status ResolveApply(RemoteApply* request);
 
   const StoreOptions options_;
-  const uint32_t num_partitions_;
+  uint32_t num_partitions_;  // from the options, or the store's own (set by Recover)
   clock::HybridClock* const clock_;
 
   std::unique_ptr<rocksdb::DB> db_;

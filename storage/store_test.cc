@@ -31,7 +31,7 @@ using testing::kBase;
 TEST_F(StoreTest, OpenRejectsBadOptions) {
   StoreOptions o = Options();
   o.dir = dir_.Sub("other");
-  o.num_partitions = 0;
+  o.num_partitions = 4097;
   EXPECT_EQ(Store::Open(o, &clock_).status().code(), absl::StatusCode::kInvalidArgument);
   o.num_partitions = 4;
   o.region_id = 0;
@@ -52,6 +52,29 @@ TEST_F(StoreTest, ReopenWithAnotherIdentityIsRefused) {
   o.num_partitions = 8;
   EXPECT_EQ(Store::Open(o, &clock_).status().code(), absl::StatusCode::kFailedPrecondition);
   Open();  // the right identity still opens
+}
+
+TEST_F(StoreTest, PartitionsLeftOpenAreTheStoresOwnOrTheDefault) {
+  store_.reset();
+  StoreOptions o = Options();
+  o.num_partitions = 0;  // this store was created with 4
+  {
+    absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(o, &clock_);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_EQ((*reopened)->num_partitions(), 4u);
+  }
+  o.dir = dir_.Sub("new");
+  {
+    absl::StatusOr<std::unique_ptr<Store>> fresh = Store::Open(o, &clock_);
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    EXPECT_EQ((*fresh)->num_partitions(), kDefaultPartitions);
+  }
+  o.num_partitions = kDefaultPartitions + 1;  // the new store's number is now fixed
+  EXPECT_EQ(Store::Open(o, &clock_).status().code(), absl::StatusCode::kFailedPrecondition);
+  o.num_partitions = 0;
+  absl::StatusOr<std::unique_ptr<Store>> again = Store::Open(o, &clock_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->num_partitions(), kDefaultPartitions);
 }
 
 TEST_F(StoreTest, CreateDescribeListDelete) {
