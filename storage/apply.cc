@@ -351,20 +351,10 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       keys.emplace_back(op.key);
     }
   }
-  if (!keys.empty()) {
-    std::vector<rocksdb::PinnableSlice> values(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), items_cf_, keys.size(), keys.data(), values.data(),
-                  statuses.data());
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      RETURN_IF_ERROR(FromRocks(statuses[i], "reading items"));
-      proto::StoredItem stored;
-      if (!stored.ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
-        return absl::DataLossError("bad stored item");
-      }
-      current[View(keys[i])] = std::move(stored);
-    }
+  std::vector<std::optional<proto::StoredItem>> read;
+  RETURN_IF_ERROR(ReadStoredMany(keys, &read));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (read[i].has_value()) current[View(keys[i])] = std::move(read[i]);
   }
   std::vector<Op> kept;
   kept.reserve(request->ops_.size());

@@ -16,6 +16,30 @@ namespace globaltable::storage {
 // ---------------------------------------------------------------------------------------------
 // Commit requests for local writes.
 
+namespace {
+
+constexpr uint32_t kStoredItemItemField = proto::StoredItem::kItemFieldNumber;
+constexpr uint32_t kMutationItemField = proto::Mutation::kItemFieldNumber;
+static_assert(kStoredItemItemField == 4 && kMutationItemField == 6,
+              "LocalWrite::Build splices the image between the fields around these numbers");
+
+void AppendVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// `bytes` (a serialized message) as the length-delimited field `field`.
+void AppendEmbedded(uint32_t field, absl::string_view bytes, std::string* out) {
+  AppendVarint((uint64_t{field} << 3) | 2, out);
+  AppendVarint(bytes.size(), out);
+  out->append(bytes.data(), bytes.size());
+}
+
+}  // namespace
+
 // One local item write, decided under the key's stripe; the leader stamps it.
 class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
  public:
@@ -38,36 +62,45 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     }
     version_ = {store->clock_->Now(), store->options_.region_id};
     sequence_ = ctx->NextSequence(*store, partition_);
+    // Both records embed the image (the stored version unless it is a tombstone; the change-log
+    // record always, the key attributes for a delete). It is serialized once and spliced in:
+    // protobuf writes fields in number order, so the fields before the image, the image as a
+    // length-delimited field and the fields after it, each part serialized on its own and
+    // concatenated, are byte for byte what SerializeAsString of the whole record writes
+    // (LocalWriteTest.RecordsAreCanonicalSerializations checks it).
+    const std::string image = item_.SerializeAsString();
+    std::string value;
 
-    proto::StoredItem stored;
-    stored.set_hlc(version_.hlc);
-    stored.set_origin_region(version_.region);
-    stored.set_tombstone(tombstone_);
-    stored.set_prev_hlc(prev_.hlc);
-    stored.set_prev_region(prev_.region);
-    if (tombstone_) {
-      stored.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
-    } else {
-      stored.mutable_item()->Swap(&item_);  // lent to the stored version, then to the record
-    }
-    ctx->batch.Put(store->items_cf_, item_key_, stored.SerializeAsString());
-    if (!tombstone_) stored.mutable_item()->Swap(&item_);
+    proto::StoredItem head;  // fields 1-3
+    head.set_hlc(version_.hlc);
+    head.set_origin_region(version_.region);
+    head.set_tombstone(tombstone_);
+    head.AppendToString(&value);
+    if (!tombstone_) AppendEmbedded(kStoredItemItemField, image, &value);
+    proto::StoredItem tail;  // fields 5-7
+    if (tombstone_) tail.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
+    tail.set_prev_hlc(prev_.hlc);
+    tail.set_prev_region(prev_.region);
+    tail.AppendToString(&value);
+    ctx->batch.Put(store->items_cf_, item_key_, value);
 
-    proto::Mutation m;
+    value.clear();
+    proto::Mutation m;  // fields 1-5, then 7-12
     m.set_kind(tombstone_ ? proto::Mutation::DELETE : proto::Mutation::PUT);
     m.set_table(table_.schema.name());
     m.set_table_created_hlc(table_.incarnation.hlc);
     m.set_table_created_region(table_.incarnation.region);
     m.set_partition_key(partition_key_);
-    m.mutable_item()->Swap(&item_);  // lent to the record, then back for TakeImage
+    m.AppendToString(&value);
+    AppendEmbedded(kMutationItemField, image, &value);
+    m.Clear();
     m.set_hlc(version_.hlc);
     m.set_origin_region(version_.region);
     m.set_sequence(sequence_);
     m.set_prev_hlc(prev_.hlc);
     m.set_prev_region(prev_.region);
-    ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_),
-                   m.SerializeAsString());
-    m.mutable_item()->Swap(&item_);
+    m.AppendToString(&value);
+    ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(partition_, sequence_), value);
     ctx->AddStats(table_.table_id, delta_);
   }
 
@@ -169,10 +202,10 @@ absl::StatusOr<StoreImpl::PreparedKey> StoreImpl::PrepareKey(const CatalogEntry&
 }
 
 absl::StatusOr<std::unique_ptr<StoreImpl::LocalWrite>> StoreImpl::DecideLocalWrite(
-    const CatalogEntry& table, PreparedKey key, const DecisionFn& decide, WriteResult* result) {
+    const CatalogEntry& table, PreparedKey key, std::optional<proto::StoredItem> current,
+    const DecisionFn& decide, WriteResult* result) {
   const proto::TableSchema& schema = table.schema;
   result->partition = key.partition;
-  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(key.item_key));
   const bool was_live = current.has_value() && !current->tombstone();
   absl::StatusOr<WriteDecision> decision = decide(was_live ? &current->item() : nullptr);
   if (!decision.ok()) return decision.status();
@@ -216,8 +249,10 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
   ASSIGN_OR_RETURN(PreparedKey prepared, PrepareKey(*live, key));
   WriteResult result;
   std::lock_guard<std::mutex> stripe(StripeFor(prepared.item_key));
+  ASSIGN_OR_RETURN(std::optional<proto::StoredItem> current, ReadStored(prepared.item_key));
   ASSIGN_OR_RETURN(std::unique_ptr<LocalWrite> request,
-                   DecideLocalWrite(*live, std::move(prepared), decide, &result));
+                   DecideLocalWrite(*live, std::move(prepared), std::move(current), decide,
+                                    &result));
   if (request == nullptr) return result;
   RETURN_IF_ERROR(queue_.Submit(request.get()));
   result.version = request->version();
@@ -263,11 +298,19 @@ absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view 
     }
   } unlock{stripes_.get(), stripes};
 
+  // The stored versions, read under the stripes with one MultiGet.
+  std::vector<std::optional<proto::StoredItem>> current;
+  {
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (const PreparedKey& k : keys) slices.emplace_back(k.item_key);
+    RETURN_IF_ERROR(ReadStoredMany(slices, &current));
+  }
   std::vector<std::unique_ptr<LocalWrite>> requests(ops.size());
   std::vector<LocalWrite*> parts;
   for (size_t i = 0; i < ops.size(); ++i) {
-    ASSIGN_OR_RETURN(requests[i],
-                     DecideLocalWrite(*live, std::move(keys[i]), ops[i].decide, &results[i]));
+    ASSIGN_OR_RETURN(requests[i], DecideLocalWrite(*live, std::move(keys[i]), std::move(current[i]),
+                                                   ops[i].decide, &results[i]));
     if (requests[i] != nullptr) parts.push_back(requests[i].get());
   }
   if (parts.empty()) return results;

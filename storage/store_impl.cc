@@ -443,6 +443,25 @@ absl::StatusOr<std::optional<proto::StoredItem>> StoreImpl::ReadStored(
   return stored;
 }
 
+absl::Status StoreImpl::ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
+                                       std::vector<std::optional<proto::StoredItem>>* out) const {
+  out->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), items_cf_, keys.size(), keys.data(), values.data(),
+                statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i], "reading items"));
+    proto::StoredItem& stored = (*out)[i].emplace();
+    if (!stored.ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
+      return absl::DataLossError("bad stored item");
+    }
+  }
+  return absl::OkStatus();
+}
+
 StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
                                          const proto::StoredItem* after) {
   if (after == nullptr) return DeltaOf(before, false, std::nullopt);

@@ -151,15 +151,17 @@ class StoreImpl final : public Store {
 
   std::mutex& StripeFor(absl::string_view item_key) const;
   absl::StatusOr<PreparedKey> PrepareKey(const CatalogEntry& table, const proto::Item& key) const;
-  // The steps of a local write under its key's stripe (held by the caller): read the stored
-  // version, run the decision, validate the new image. Fills `result` (not version/sequence)
-  // and returns the commit request, or nullptr when the decision is kNoop.
-  absl::StatusOr<std::unique_ptr<LocalWrite>> DecideLocalWrite(const CatalogEntry& table,
-                                                               PreparedKey key,
-                                                               const DecisionFn& decide,
-                                                               WriteResult* result);
+  // The steps of a local write under its key's stripe (held by the caller), given the stored
+  // version read under it: run the decision, validate the new image. Fills `result` (not
+  // version/sequence) and returns the commit request, or nullptr when the decision is kNoop.
+  absl::StatusOr<std::unique_ptr<LocalWrite>> DecideLocalWrite(
+      const CatalogEntry& table, PreparedKey key, std::optional<proto::StoredItem> current,
+      const DecisionFn& decide, WriteResult* result);
   // The stored version at `item_key` (items CF); nullopt when absent.
   absl::StatusOr<std::optional<proto::StoredItem>> ReadStored(absl::string_view item_key) const;
+  // The same for several keys with one RocksDB MultiGet; out[i] belongs to keys[i].
+  absl::Status ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
+                              std::vector<std::optional<proto::StoredItem>>* out) const;
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,
                             const proto::StoredItem* after);
   // The same, for `before` replaced (`written`) by a live item of `live_size` bytes, or by a
