@@ -15,17 +15,18 @@ BatchVerdict Reject(RejectReason r, std::string detail) {
 
 }  // namespace
 
-BatchVerdict CheckBatch(const void* data, size_t size, const BatchCheckContext& ctx) {
+BatchVerdict CheckBatch(const void* data, size_t size, const BatchCheckContext& ctx,
+                        proto::MutationBatch* batch) {
   if (size > ctx.max_message_bytes) {
     return Reject(RejectReason::kOversized,
                   absl::StrCat(size, " bytes > limit ", ctx.max_message_bytes));
   }
   BatchVerdict v;
   if (size > static_cast<size_t>(INT32_MAX) ||
-      !v.batch.ParseFromArray(data, static_cast<int>(size))) {
+      !batch->ParseFromArray(data, static_cast<int>(size))) {
     return Reject(RejectReason::kUndecodable, absl::StrCat(size, " bytes do not parse"));
   }
-  const proto::MutationBatch& b = v.batch;
+  const proto::MutationBatch& b = *batch;
   if (b.origin_region() == ctx.self_id || b.origin_name() == ctx.self_name) {
     return Reject(RejectReason::kFromSelf, absl::StrCat("origin ", b.origin_region(), " \"",
                                                         b.origin_name(), "\" is this region"));

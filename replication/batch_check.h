@@ -8,8 +8,9 @@
 //   - last_sequence >= first_sequence, the mutations cover exactly that range in order, each
 //     mutation names the batch's origin and a known kind.
 //
-//   BatchVerdict v = CheckBatch(data, size, ctx);
-//   if (v.reject) DeadLetter(*v.reject, v.detail); else store->ApplyBatch(v.batch);
+//   proto::MutationBatch* batch = google::protobuf::Arena::CreateMessage<...>(&arena);
+//   BatchVerdict v = CheckBatch(data, size, ctx, batch);
+//   if (v.reject) DeadLetter(*v.reject, v.detail); else store->ApplyBatch(*batch);
 //
 // Thread-safety: a pure function.
 #ifndef GLOBALTABLE_REPLICATION_BATCH_CHECK_H_
@@ -38,10 +39,13 @@ struct BatchCheckContext {
 struct BatchVerdict {
   std::optional<RejectReason> reject;  // set: do not apply
   std::string detail;                  // why, for the log and the dead-letter header
-  proto::MutationBatch batch;          // valid only when !reject
 };
 
-BatchVerdict CheckBatch(const void* data, size_t size, const BatchCheckContext& ctx);
+// Parses the message into `*batch` (cleared first; it may live on an arena, which is how the
+// reader avoids freeing every item's attributes one by one) and validates it. `*batch` is
+// meaningful only when the verdict does not reject.
+BatchVerdict CheckBatch(const void* data, size_t size, const BatchCheckContext& ctx,
+                        proto::MutationBatch* batch);
 
 }  // namespace globaltable::replication
 

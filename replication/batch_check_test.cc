@@ -41,30 +41,31 @@ class BatchCheckTest : public ::testing::Test {
 
   BatchVerdict Check(const proto::MutationBatch& b) {
     std::string data = b.SerializeAsString();
-    return CheckBatch(data.data(), data.size(), ctx_);
+    return CheckBatch(data.data(), data.size(), ctx_, &parsed_);
   }
 
   std::vector<PeerRegion> peers_;
   BatchCheckContext ctx_;
+  proto::MutationBatch parsed_;
 };
 
 TEST_F(BatchCheckTest, ValidBatchPasses) {
   BatchVerdict v = Check(Valid());
   ASSERT_FALSE(v.reject) << v.detail;
-  EXPECT_EQ(v.batch.mutations_size(), 3);
-  EXPECT_EQ(v.batch.first_sequence(), 10u);
+  EXPECT_EQ(parsed_.mutations_size(), 3);
+  EXPECT_EQ(parsed_.first_sequence(), 10u);
 }
 
 TEST_F(BatchCheckTest, UndecodableIsRejected) {
   std::string junk = "\xff\xff\xff\xff not a protobuf";
-  BatchVerdict v = CheckBatch(junk.data(), junk.size(), ctx_);
+  BatchVerdict v = CheckBatch(junk.data(), junk.size(), ctx_, &parsed_);
   ASSERT_TRUE(v.reject);
   EXPECT_EQ(*v.reject, RejectReason::kUndecodable);
 }
 
 TEST_F(BatchCheckTest, OversizedIsRejectedBeforeParsing) {
   std::string big(5000, 'x');
-  BatchVerdict v = CheckBatch(big.data(), big.size(), ctx_);
+  BatchVerdict v = CheckBatch(big.data(), big.size(), ctx_, &parsed_);
   ASSERT_TRUE(v.reject);
   EXPECT_EQ(*v.reject, RejectReason::kOversized);
 }

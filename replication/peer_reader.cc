@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/log.h"
 #include "common/thread_name.h"
+#include "google/protobuf/arena.h"
 #include "replication/jetstream_setup.h"
 #include "replication/names.h"
 
@@ -255,7 +256,7 @@ void PeerReader::DrainHeld(uint32_t partition) {
     Held h = std::move(first->second);
     it->second.erase(first);
     --held_count_;
-    if (!Apply(std::move(h.msg), std::move(h.batch), h.size, absl::Now())) break;
+    if (!Apply(std::move(h.msg), &h.batch, h.size, absl::Now())) break;
   }
   if (it != held_.end() && it->second.empty()) held_.erase(it);
 }
@@ -310,9 +311,16 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
     status_.link_up = true;
   }
   absl::Time now = absl::Now();
+  // Every batch of the burst is decoded onto one arena: freed in a few blocks at the end
+  // instead of attribute by attribute (which cost about 40% of the reader's CPU in a
+  // catch-up, glibc's free and protobuf's destructors).
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  arena_options.max_block_size = 1 << 20;
+  google::protobuf::Arena arena(arena_options);
   struct Checked {
     NatsMsgPtr msg;
-    proto::MutationBatch batch;
+    proto::MutationBatch* batch;  // on `arena`
     size_t size;
   };
   // Per partition, in arrival order (partitions are independent, so grouping reorders nothing
@@ -326,7 +334,8 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
       continue;
     }
     size_t size = static_cast<size_t>(natsMsg_GetDataLength(msg));
-    BatchVerdict v = CheckBatch(natsMsg_GetData(msg), size, check_ctx_);
+    auto* batch = google::protobuf::Arena::CreateMessage<proto::MutationBatch>(&arena);
+    BatchVerdict v = CheckBatch(natsMsg_GetData(msg), size, check_ctx_, batch);
     if (v.reject) {
       if (DeadLetter(msg, *v.reject, v.detail)) {
         Ack(msg);
@@ -335,8 +344,8 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
       }
       continue;
     }
-    uint32_t p = v.batch.partition();
-    by_partition[p].push_back(Checked{std::move(owned), std::move(v.batch), size});
+    uint32_t p = batch->partition();
+    by_partition[p].push_back(Checked{std::move(owned), batch, size});
   }
   for (auto& [p, list] : by_partition) {
     size_t k = 0;
@@ -351,50 +360,50 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
       // source sending many small batches. Each message is acked after the merged apply.
       size_t e = k + 1;
       while (e < list.size() &&
-             list[e].batch.first_sequence() == list[e - 1].batch.last_sequence() + 1) {
+             list[e].batch->first_sequence() == list[e - 1].batch->last_sequence() + 1) {
         ++e;
       }
       if (e - k >= 2 &&
-          list[k].batch.first_sequence() <= store_->AppliedWatermark(peer_.id, p) + 1) {
-        // The mutations are lent to the merged batch (swapped, not copied) and given back if
-        // the merged apply fails, for the one-by-one path below.
-        proto::MutationBatch merged;
-        merged.set_origin_region(list[k].batch.origin_region());
-        merged.set_origin_name(list[k].batch.origin_name());
-        merged.set_partition(p);
-        merged.set_first_sequence(list[k].batch.first_sequence());
-        merged.set_sent_hlc(list[k].batch.sent_hlc());
+          list[k].batch->first_sequence() <= store_->AppliedWatermark(peer_.id, p) + 1) {
+        // The mutations are lent to the merged batch (swapped within the arena, not copied)
+        // and given back if the merged apply fails, for the one-by-one path below.
+        auto* merged = google::protobuf::Arena::CreateMessage<proto::MutationBatch>(&arena);
+        merged->set_origin_region(list[k].batch->origin_region());
+        merged->set_origin_name(list[k].batch->origin_name());
+        merged->set_partition(p);
+        merged->set_first_sequence(list[k].batch->first_sequence());
+        merged->set_sent_hlc(list[k].batch->sent_hlc());
         size_t bytes = 0;
         auto lend = [&] {
           for (size_t i = k; i < e; ++i) {
-            for (proto::Mutation& m : *list[i].batch.mutable_mutations()) {
-              merged.add_mutations()->Swap(&m);
+            for (proto::Mutation& m : *list[i].batch->mutable_mutations()) {
+              merged->add_mutations()->Swap(&m);
             }
           }
         };
         auto give_back = [&] {
           int next = 0;
           for (size_t i = k; i < e; ++i) {
-            for (proto::Mutation& m : *list[i].batch.mutable_mutations()) {
-              m.Swap(merged.mutable_mutations(next++));
+            for (proto::Mutation& m : *list[i].batch->mutable_mutations()) {
+              m.Swap(merged->mutable_mutations(next++));
             }
           }
         };
         lend();
         for (size_t i = k; i < e; ++i) bytes += list[i].size;
-        merged.set_last_sequence(list[e - 1].batch.last_sequence());
-        absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(merged);
+        merged->set_last_sequence(list[e - 1].batch->last_sequence());
+        absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(*merged);
         if (!r.ok()) give_back();
         if (r.ok()) {
           for (size_t i = k; i < e; ++i) Ack(list[i].msg.get());
-          RecordApplied(*r, merged, bytes, e - k);
+          RecordApplied(*r, *merged, bytes, e - k);
           DrainHeld(p);
           k = e;
           continue;
         }
         // Nothing was applied: handle the messages one by one, with all their outcomes.
       }
-      if (Apply(std::move(list[k].msg), std::move(list[k].batch), list[k].size, absl::Now())) {
+      if (Apply(std::move(list[k].msg), list[k].batch, list[k].size, absl::Now())) {
         DrainHeld(p);
       }
       ++k;
@@ -402,10 +411,10 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
   }
 }
 
-bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t size,
+bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch* batch_in, size_t size,
                        absl::Time now) {
   natsMsg* msg = owned.get();
-  const proto::MutationBatch& batch = batch_in;
+  const proto::MutationBatch& batch = *batch_in;
   absl::StatusOr<storage::ApplyResult> r = store_->ApplyBatch(batch);
   if (r.ok()) {
     Ack(msg);
@@ -449,7 +458,7 @@ bool PeerReader::Apply(NatsMsgPtr owned, proto::MutationBatch batch_in, size_t s
           slot.erase(existing);  // a redelivery of a batch we already hold
           --held_count_;
         }
-        slot.emplace(first, Held{std::move(owned), std::move(batch_in), size, now});
+        slot.emplace(first, Held{std::move(owned), batch, size, now});
         ++held_count_;
       } else {
         Nak(msg, NextBackoff(&gap_backoff_));

@@ -69,7 +69,8 @@ class PeerReader {
   void RecordApplied(const storage::ApplyResult& r, const proto::MutationBatch& batch, size_t size,
                      uint64_t messages);
   // Applies a checked batch and acks, naks, holds or dead-letters it. True when applied.
-  bool Apply(NatsMsgPtr msg, proto::MutationBatch batch, size_t size, absl::Time now);
+  // `batch` may live on the burst's arena; a batch that is held is copied out of it.
+  bool Apply(NatsMsgPtr msg, proto::MutationBatch* batch, size_t size, absl::Time now);
   void DrainHeld(uint32_t partition);  // applies held batches the watermark has reached
   void ExpireHeld(absl::Time now);
   size_t MaxHeld() const { return static_cast<size_t>(opts_.pull_batch) * 4; }

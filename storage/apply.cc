@@ -11,6 +11,7 @@
 //   5. Take the key stripes (sorted, deduplicated), read the stored versions, decide LWW.
 //   6. Commit through the writer queue with the new watermark and applied hlc.
 #include <algorithm>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -102,8 +103,9 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
     std::string value;
     StatsDelta delta;
     bool skipped = false;  // the table went away between plan and commit
-    // Tables: the new entry, and a live table whose items go (0: none).
-    CatalogEntry entry;
+    // Tables: the new entry (allocated for table ops only: most ops are items), and a live
+    // table whose items go (0: none).
+    std::unique_ptr<CatalogEntry> entry;
     uint32_t drop_table_id = 0;
   };
 
@@ -127,10 +129,10 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
           break;
         case Op::Kind::kInstallTable:
           ctx->batch.Put(store->meta_cf_, layout::kNextTableIdKey,
-                         layout::EncodeU32(op.entry.table_id + 1));
-          ctx->batch.Put(store->meta_cf_, layout::TableStatsKey(op.entry.table_id),
+                         layout::EncodeU32(op.entry->table_id + 1));
+          ctx->batch.Put(store->meta_cf_, layout::TableStatsKey(op.entry->table_id),
                          layout::EncodeTableStats(0, 0, 0));
-          ctx->installed.insert(op.entry.table_id);
+          ctx->installed.insert(op.entry->table_id);
           [[fallthrough]];
         case Op::Kind::kUpdateTable:
         case Op::Kind::kDeleteTable:
@@ -140,8 +142,8 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
             ctx->batch.Delete(store->meta_cf_, layout::TableStatsKey(op.drop_table_id));
             ctx->dropped.insert(op.drop_table_id);
           }
-          ctx->batch.Put(store->meta_cf_, layout::CatalogKey(op.entry.schema.name()),
-                         EncodeCatalogEntry(op.entry));
+          ctx->batch.Put(store->meta_cf_, layout::CatalogKey(op.entry->schema.name()),
+                         EncodeCatalogEntry(*op.entry));
           break;
       }
     }
@@ -162,9 +164,9 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
       {
         absl::MutexLock lock(&store->stats_mu_);
         if (op.drop_table_id != 0) store->table_stats_.erase(op.drop_table_id);
-        if (op.kind == Op::Kind::kInstallTable) store->table_stats_[op.entry.table_id] = {};
+        if (op.kind == Op::Kind::kInstallTable) store->table_stats_[op.entry->table_id] = {};
       }
-      store->catalog_.Put(op.entry);
+      store->catalog_.Put(*op.entry);
     }
     for (ConflictRecord& c : conflicts) store->conflicts_.Record(std::move(c));
     {
@@ -232,7 +234,7 @@ absl::StatusOr<ApplyResult> StoreImpl::ApplyBatch(const proto::MutationBatch& ba
     table_mu_.AssertHeld();
     for (const RemoteApply::Op& op : request.ops_) {
       if (op.kind == RemoteApply::Op::Kind::kInstallTable) {
-        next_table_id_ = std::max(next_table_id_, op.entry.table_id + 1);
+        next_table_id_ = std::max(next_table_id_, op.entry->table_id + 1);
       }
     }
   }
@@ -255,6 +257,7 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
     next_id = next_table_id_;
   }
   ApplyResult& result = request->result;
+  request->ops_.reserve(static_cast<size_t>(batch.mutations_size() - skip));
 
   for (int i = skip; i < batch.mutations_size(); ++i) {
     const proto::Mutation& m = batch.mutations(i);
@@ -273,28 +276,29 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
       }
       Op op;
       op.mutation = &m;
+      op.entry = std::make_unique<CatalogEntry>();
       const bool was_live = stored != nullptr && !stored->deleted;
       if (decision == TableDecision::kInstall) {
         if (next_id == UINT32_MAX) return absl::ResourceExhaustedError("table ids exhausted");
         op.kind = Op::Kind::kInstallTable;
-        op.entry.table_id = next_id++;
-        op.entry.incarnation = IncarnationOf(m.schema());
-        op.entry.schema = m.schema();
+        op.entry->table_id = next_id++;
+        op.entry->incarnation = IncarnationOf(m.schema());
+        op.entry->schema = m.schema();
         if (was_live) op.drop_table_id = stored->table_id;
       } else if (decision == TableDecision::kUpdate) {
         op.kind = Op::Kind::kUpdateTable;
-        op.entry = *stored;
-        op.entry.schema = m.schema();
+        *op.entry = *stored;
+        op.entry->schema = m.schema();
       } else {
         op.kind = Op::Kind::kDeleteTable;
-        if (stored != nullptr) op.entry = *stored;
+        if (stored != nullptr) *op.entry = *stored;
         if (was_live) op.drop_table_id = stored->table_id;
-        op.entry.deleted = true;
-        op.entry.incarnation = {m.table_created_hlc(), m.table_created_region()};
-        if (stored == nullptr) op.entry.schema.set_name(m.table());
+        op.entry->deleted = true;
+        op.entry->incarnation = {m.table_created_hlc(), m.table_created_region()};
+        if (stored == nullptr) op.entry->schema.set_name(m.table());
       }
-      op.entry.version = v;
-      overlay[m.table()] = std::make_shared<const CatalogEntry>(op.entry);
+      op.entry->version = v;
+      overlay[m.table()] = std::make_shared<const CatalogEntry>(*op.entry);
       ++result.applied;
       request->ops_.push_back(std::move(op));
       continue;
