@@ -180,6 +180,10 @@ class TimedStore final : public storage::Store {
   }
   uint32_t num_partitions() const override { return inner_->num_partitions(); }
   uint64_t LastSequence(uint32_t p) const override { return inner_->LastSequence(p); }
+  absl::StatusOr<std::vector<storage::ChangeLogRecord>> ReadChangeLogRecords(
+      uint32_t p, uint64_t f, size_t r, size_t b) const override {
+    return inner_->ReadChangeLogRecords(p, f, r, b);
+  }
   absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t p, uint64_t f, size_t r,
                                                              size_t b) const override {
     return inner_->ReadChangeLog(p, f, r, b);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/log.h"
+#include "common/proto_wire.h"
 #include "common/thread_name.h"
 #include "replication/jetstream_setup.h"
 #include "replication/names.h"
@@ -42,6 +43,33 @@ Publisher::Publisher(NatsLink* link, storage::Store* store, const ReplicationOpt
     if (first.ok() && !first->empty()) parts_[p].first_kept = (*first)[0].sequence();
     first_kept_[p] = parts_[p].first_kept;
   }
+}
+
+std::string EncodeMutationBatch(clock::RegionId origin, absl::string_view origin_name,
+                                uint32_t partition,
+                                absl::Span<const storage::ChangeLogRecord> records,
+                                clock::Timestamp sent_hlc) {
+  size_t size = 64 + origin_name.size();
+  for (const storage::ChangeLogRecord& r : records) size += r.bytes.size() + 8;
+  std::string out;
+  out.reserve(size);
+  proto::MutationBatch head;  // fields 1-5
+  head.set_origin_region(origin);
+  head.set_origin_name(std::string(origin_name));
+  head.set_partition(partition);
+  head.set_first_sequence(records.front().sequence);
+  head.set_last_sequence(records.back().sequence);
+  head.AppendToString(&out);
+  static_assert(proto::MutationBatch::kMutationsFieldNumber == 6 &&
+                    proto::MutationBatch::kSentHlcFieldNumber == 7,
+                "the records go between the header fields and sent_hlc");
+  for (const storage::ChangeLogRecord& r : records) {
+    AppendLengthDelimited(proto::MutationBatch::kMutationsFieldNumber, r.bytes, &out);
+  }
+  proto::MutationBatch tail;  // field 7
+  tail.set_sent_hlc(sent_hlc);
+  tail.AppendToString(&out);
+  return out;
 }
 
 Publisher::~Publisher() { Stop(); }
@@ -332,8 +360,8 @@ absl::Time Publisher::Send(absl::Time now) {
 
 bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
   Partition& part = parts_[p];
-  absl::StatusOr<std::vector<proto::Mutation>> records =
-      store_->ReadChangeLog(p, part.next, opts_.max_batch_records, opts_.max_batch_bytes);
+  absl::StatusOr<std::vector<storage::ChangeLogRecord>> records = store_->ReadChangeLogRecords(
+      p, part.next, opts_.max_batch_records, opts_.max_batch_bytes);
   if (!records.ok() || records->empty()) {
     absl::MutexLock lock(&mu_);
     status_.last_error = records.ok()
@@ -341,31 +369,29 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
                              : records.status().ToString();
     return false;
   }
-  if ((*records)[0].sequence() != part.next) {
-    GT_LOG(ERROR) << "change log of partition " << p << " starts at " << (*records)[0].sequence()
-                  << ", expected " << part.next << ": peers will report a gap";
+  const uint64_t first = (*records)[0].sequence;
+  if (first != part.next) {
+    GT_LOG(ERROR) << "change log of partition " << p << " starts at " << first << ", expected "
+                  << part.next << ": peers will report a gap";
   }
-  proto::MutationBatch batch;
-  batch.set_origin_region(opts_.region_id);
-  batch.set_origin_name(opts_.region_name);
-  batch.set_partition(p);
-  batch.set_first_sequence((*records)[0].sequence());
-  uint64_t last = batch.first_sequence() - 1;
-  for (proto::Mutation& m : *records) {
-    if (m.sequence() != last + 1) break;  // never publish a hole inside a batch
-    last = m.sequence();
-    *batch.add_mutations() = std::move(m);
+  uint64_t last = first - 1;
+  size_t count = 0;
+  for (const storage::ChangeLogRecord& r : *records) {
+    if (r.sequence != last + 1) break;  // never publish a hole inside a batch
+    last = r.sequence;
+    ++count;
   }
-  batch.set_last_sequence(last);
-  if (clock_ != nullptr) batch.set_sent_hlc(clock_->Now());
-  std::string body;
-  batch.SerializeToString(&body);
+  // The records go into the message as they are stored, not parsed and serialized again.
+  const std::string body =
+      EncodeMutationBatch(opts_.region_id, opts_.region_name, p,
+                          absl::MakeConstSpan(records->data(), count),
+                          clock_ != nullptr ? clock_->Now() : 0);
 
   uint64_t id = next_id_++;
   std::string subject = OutboxSubject(opts_.region_name, p);
   std::string reply = absl::StrCat(ack_prefix_, id);
-  std::string msg_id = BatchMsgId(opts_.region_id, p, batch.first_sequence(), last);
-  std::string first_s = absl::StrCat(batch.first_sequence());
+  std::string msg_id = BatchMsgId(opts_.region_id, p, first, last);
+  std::string first_s = absl::StrCat(first);
   std::string last_s = absl::StrCat(last);
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_Create(&raw, subject.c_str(), reply.c_str(), body.data(),
@@ -380,7 +406,7 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
     status_.last_error = NatsError(s, "publish").ToString();
     return false;
   }
-  part.inflight.push_back(InFlight{id, batch.first_sequence(), last, body.size(), absl::Now(),
+  part.inflight.push_back(InFlight{id, first, last, body.size(), absl::Now(),
                                    InFlight::State::kPending});
   id_partition_[id] = p;
   ++total_inflight_;

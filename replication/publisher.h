@@ -35,7 +35,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "clock/hlc.h"
 #include "common/metrics.h"
 #include "replication/nats_link.h"
@@ -45,6 +47,14 @@
 #include "storage/store.h"
 
 namespace globaltable::replication {
+
+// The serialized MutationBatch of consecutive change-log `records` (as stored) of `partition`:
+// byte for byte what filling a proto::MutationBatch with the parsed records and serializing it
+// gives, without parsing them. `records` must not be empty.
+std::string EncodeMutationBatch(clock::RegionId origin, absl::string_view origin_name,
+                                uint32_t partition,
+                                absl::Span<const storage::ChangeLogRecord> records,
+                                clock::Timestamp sent_hlc);
 
 class Publisher {
  public:

@@ -55,6 +55,10 @@ std::string ChangeLogKey(uint32_t partition, uint64_t sequence) {
   return key;
 }
 
+bool DecodeChangeLogSequence(absl::string_view key, uint64_t* sequence) {
+  return key.size() == 12 && DecodeU64(key.substr(4), sequence);
+}
+
 std::string CatalogKey(absl::string_view table_name) {
   std::string key = kCatalogPrefix;
   key.append(table_name.data(), table_name.size());

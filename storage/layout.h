@@ -59,6 +59,8 @@ bool DecodeU64(absl::string_view in, uint64_t* v);
 std::string TablePrefix(uint32_t table_id);
 std::string ItemKey(uint32_t table_id, absl::string_view key_suffix);
 std::string ChangeLogKey(uint32_t partition, uint64_t sequence);
+// The sequence of a ChangeLogKey; false when `key` is not one.
+bool DecodeChangeLogSequence(absl::string_view key, uint64_t* sequence);
 std::string CatalogKey(absl::string_view table_name);
 std::string WatermarkKey(uint32_t origin, uint32_t partition);
 std::string AppliedHlcKey(uint32_t origin);

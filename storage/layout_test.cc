@@ -23,6 +23,11 @@ TEST(LayoutTest, IntegersRoundTripAndSortNumerically) {
   uint32_t v = 0;
   EXPECT_FALSE(DecodeU32("abc", &v));
   EXPECT_LT(ChangeLogKey(1, UINT64_MAX), ChangeLogKey(2, 0));
+  uint64_t seq = 0;
+  EXPECT_TRUE(DecodeChangeLogSequence(ChangeLogKey(7, 0x0102030405060708), &seq));
+  EXPECT_EQ(seq, 0x0102030405060708u);
+  EXPECT_FALSE(DecodeChangeLogSequence(ChangeLogKey(7, 1) + "x", &seq));
+  EXPECT_FALSE(DecodeChangeLogSequence(TablePrefix(7), &seq));
   EXPECT_LT(ItemKey(1, "\xff\xff"), TablePrefix(2));
 }
 

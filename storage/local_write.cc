@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/proto_wire.h"
 #include "common/status_macros.h"
 #include "storage/key_codec.h"
 #include "storage/layout.h"
@@ -22,21 +23,6 @@ constexpr uint32_t kStoredItemItemField = proto::StoredItem::kItemFieldNumber;
 constexpr uint32_t kMutationItemField = proto::Mutation::kItemFieldNumber;
 static_assert(kStoredItemItemField == 4 && kMutationItemField == 6,
               "LocalWrite::Build splices the image between the fields around these numbers");
-
-void AppendVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-// `bytes` (a serialized message) as the length-delimited field `field`.
-void AppendEmbedded(uint32_t field, absl::string_view bytes, std::string* out) {
-  AppendVarint((uint64_t{field} << 3) | 2, out);
-  AppendVarint(bytes.size(), out);
-  out->append(bytes.data(), bytes.size());
-}
 
 }  // namespace
 
@@ -76,7 +62,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     head.set_origin_region(version_.region);
     head.set_tombstone(tombstone_);
     head.AppendToString(&value);
-    if (!tombstone_) AppendEmbedded(kStoredItemItemField, image, &value);
+    if (!tombstone_) AppendLengthDelimited(kStoredItemItemField, image, &value);
     proto::StoredItem tail;  // fields 5-7
     if (tombstone_) tail.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
     tail.set_prev_hlc(prev_.hlc);
@@ -92,7 +78,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     m.set_table_created_region(table_.incarnation.region);
     m.set_partition_key(partition_key_);
     m.AppendToString(&value);
-    AppendEmbedded(kMutationItemField, image, &value);
+    AppendLengthDelimited(kMutationItemField, image, &value);
     m.Clear();
     m.set_hlc(version_.hlc);
     m.set_origin_region(version_.region);

@@ -50,6 +50,37 @@ absl::StatusOr<std::vector<proto::Mutation>> StoreImpl::ReadChangeLog(uint32_t p
   return out;
 }
 
+absl::StatusOr<std::vector<ChangeLogRecord>> StoreImpl::ReadChangeLogRecords(
+    uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const {
+  if (partition >= num_partitions_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("partition ", partition, " is out of range [0, ", num_partitions_, ")"));
+  }
+  std::vector<ChangeLogRecord> out;
+  const uint64_t last = LastSequence(partition);  // only committed records (see ReadChangeLog)
+  if (max_records == 0 || from > last) return out;
+  const std::string lower = layout::ChangeLogKey(partition, std::max<uint64_t>(from, 1));
+  const std::string upper = layout::ChangeLogKey(partition, last + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, changelog_cf_));
+  size_t bytes = 0;
+  for (it->Seek(lower); it->Valid() && out.size() < max_records; it->Next()) {
+    if (!out.empty() && bytes + it->value().size() > max_bytes) break;
+    ChangeLogRecord r;
+    const rocksdb::Slice key = it->key();
+    if (!layout::DecodeChangeLogSequence(absl::string_view(key.data(), key.size()), &r.sequence)) {
+      return absl::DataLossError("bad change-log key");
+    }
+    r.bytes.assign(it->value().data(), it->value().size());
+    bytes += r.bytes.size();
+    out.push_back(std::move(r));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  return out;
+}
+
 absl::Status StoreImpl::TrimChangeLog(uint32_t partition, uint64_t below) {
   if (partition >= num_partitions_) {
     return absl::InvalidArgumentError(

@@ -61,6 +61,12 @@ namespace globaltable::storage {
 // (docs/architecture.md, "Partitions").
 inline constexpr uint32_t kDefaultPartitions = 1;
 
+// A change-log record as stored: a serialized proto::Mutation and its sequence.
+struct ChangeLogRecord {
+  uint64_t sequence = 0;
+  std::string bytes;
+};
+
 struct StoreOptions {
   std::string dir;                  // created if missing
   clock::RegionId region_id = 1;
@@ -235,6 +241,19 @@ class Store {
                                                                      uint64_t from,
                                                                      size_t max_records,
                                                                      size_t max_bytes) const = 0;
+  // The same records as stored (each a serialized proto::Mutation), with their sequences, for
+  // a reader that copies them into a message without parsing them (the publisher). This
+  // default serializes ReadChangeLog's.
+  virtual absl::StatusOr<std::vector<ChangeLogRecord>> ReadChangeLogRecords(
+      uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const {
+    absl::StatusOr<std::vector<proto::Mutation>> parsed =
+        ReadChangeLog(partition, from, max_records, max_bytes);
+    if (!parsed.ok()) return parsed.status();
+    std::vector<ChangeLogRecord> out;
+    out.reserve(parsed->size());
+    for (const proto::Mutation& m : *parsed) out.push_back({m.sequence(), m.SerializeAsString()});
+    return out;
+  }
   // Drops records with sequence < below, except the partition's last record, which is always
   // kept (it carries LastSequence across restarts). Reads from a trimmed sequence start at the
   // first record kept.

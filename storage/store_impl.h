@@ -74,6 +74,8 @@ class StoreImpl final : public Store {
 
   uint32_t num_partitions() const override { return num_partitions_; }
   uint64_t LastSequence(uint32_t partition) const override;
+  absl::StatusOr<std::vector<ChangeLogRecord>> ReadChangeLogRecords(
+      uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const override;
   absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t partition, uint64_t from,
                                                              size_t max_records,
                                                              size_t max_bytes) const override;

@@ -428,6 +428,24 @@ TEST_F(StoreTest, ReadAndTrimChangeLog) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->TrimChangeLog(4, 1).code(), absl::StatusCode::kInvalidArgument);
 
+  // The records as stored: the same sequences and bytes, the same limits.
+  absl::StatusOr<std::vector<ChangeLogRecord>> raw = store_->ReadChangeLogRecords(p, 5, 3, 1 << 20);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_EQ(raw->size(), 3u);
+  part = store_->ReadChangeLog(p, 5, 3, 1 << 20);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*raw)[i].sequence, 5 + i);
+    EXPECT_EQ((*raw)[i].bytes, (*part)[i].SerializeAsString());
+  }
+  raw = store_->ReadChangeLogRecords(p, 5, 100, 1);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw->size(), 1u);
+  raw = store_->ReadChangeLogRecords(p, 12, 100, 1 << 20);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_TRUE(raw->empty());
+  EXPECT_EQ(store_->ReadChangeLogRecords(4, 1, 10, 1 << 20).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
   ASSERT_TRUE(store_->TrimChangeLog(p, 6).ok());
   part = store_->ReadChangeLog(p, 1, 100, 1 << 20);
   ASSERT_TRUE(part.ok());

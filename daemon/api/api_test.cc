@@ -355,6 +355,10 @@ class HookedStore final : public storage::Store {
   uint64_t LastSequence(uint32_t partition) const override {
     return base_->LastSequence(partition);
   }
+  absl::StatusOr<std::vector<storage::ChangeLogRecord>> ReadChangeLogRecords(
+      uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const override {
+    return base_->ReadChangeLogRecords(partition, from, max_records, max_bytes);
+  }
   absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t partition, uint64_t from,
                                                              size_t max_records,
                                                              size_t max_bytes) const override {
