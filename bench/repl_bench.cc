@@ -530,6 +530,8 @@ int Main(int argc, char** argv) {
     if (!ok) Die(absl::StrCat("bad flag ", argv[i]));
   }
   SetMinLogLevel(LogLevel::kWarning);
+  // As globaltabled runs (its main turns Abseil's deadlock detector off).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto server = testing::NatsServer::Start();
   if (!server.ok()) Die(server.status().ToString());
   std::string dir = testing::MakeTempDir("gt-repl-bench-");

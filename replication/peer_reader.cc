@@ -606,6 +606,7 @@ void PeerReader::RefreshStatus() {
   {
     absl::MutexLock lock(&mu_);
     status_.pending_batches = pending;
+    status_.retention_checks++;
     newly_lost = lost && !status_.needs_resync;
     if (lost) status_.needs_resync = true;
   }

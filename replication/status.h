@@ -47,6 +47,7 @@ struct PeerStatus {
   int64_t clock_skew_ms = 0;     // how far ahead the peer's last held batch was
   uint64_t skew_holds = 0;
   bool needs_resync = false;  // the outbox dropped data this region never applied
+  uint64_t retention_checks = 0;  // completed stream/consumer checks behind needs_resync
   std::map<std::string, uint64_t> dead_letters;  // by reason name
   std::string last_error;
 };

@@ -269,8 +269,12 @@ TEST_F(TransportTest, NatsDownAtStartAndKilledMidLoad) {
       << b.repl->StatusJson();
   EXPECT_EQ(b.store.AppliedCount(1), TotalLocal(a));
   EXPECT_GE(TotalLocal(a), 55000u);
-  // Deletions the crashed server persisted ahead of the consumer's ack floor are not data loss.
-  absl::SleepFor(absl::Milliseconds(1500));  // let two status refreshes happen
+  // Deletions the crashed server persisted ahead of the consumer's ack floor are not data loss:
+  // two more retention checks (one per status refresh) find nothing to report.
+  const uint64_t checks = b.repl->Status().peers[0].retention_checks;
+  ASSERT_TRUE(WaitUntil([&] { return b.repl->Status().peers[0].retention_checks >= checks + 2; },
+                        absl::Seconds(20)))
+      << b.repl->StatusJson();
   EXPECT_FALSE(b.repl->Status().peers[0].needs_resync) << b.repl->StatusJson();
 }
 
