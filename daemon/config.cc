@@ -19,6 +19,9 @@ namespace {
 constexpr clock::RegionId kMaxRegionId = 65535;
 // A clock more than a minute off is broken, not skewed: refuse to configure a window that wide.
 constexpr int64_t kMaxClockOffsetMs = 60000;
+constexpr int64_t kMaxOutboxAgeS = 366 * 24 * 3600;
+constexpr int64_t kMinOutboxBytes = 1 << 20;  // below that a peer falls behind at once
+constexpr int64_t kMaxOutboxBytes = int64_t{1} << 50;
 
 // Builds messages that name the file and line of a node.
 class Where {
@@ -200,7 +203,8 @@ absl::StatusOr<NatsTopology> ParseTopology(const Where& where, const YAML::Node&
 absl::StatusOr<DeploymentConfig> ParseRoot(const Where& where, const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) return where.Error(root, "the file is empty");
   ASSIGN_OR_RETURN(auto entries,
-                   MapEntries(where, root, "top level", {"nats", "clock", "daemon", "regions"}));
+                   MapEntries(where, root, "top level",
+                                {"nats", "clock", "replication", "daemon", "regions"}));
   DeploymentConfig deployment;
   deployment.source = where.source();
   if (entries.count("regions") == 0) return where.Error(root, "missing field 'regions'");
@@ -224,6 +228,27 @@ absl::StatusOr<DeploymentConfig> ParseRoot(const Where& where, const YAML::Node&
       ASSIGN_OR_RETURN(deployment.clock.max_offset_ms,
                        ScalarInt(where, clock_entries["max_offset_ms"], "clock.max_offset_ms", 1,
                                  kMaxClockOffsetMs));
+    }
+  }
+  if (entries.count("replication")) {
+    ASSIGN_OR_RETURN(auto repl_entries,
+                     MapEntries(where, entries["replication"], "replication",
+                                {"outbox_max_age_s", "outbox_max_bytes"}));
+    if (repl_entries.count("outbox_max_age_s")) {
+      ASSIGN_OR_RETURN(deployment.replication.outbox_max_age_s,
+                       ScalarInt(where, repl_entries["outbox_max_age_s"],
+                                 "replication.outbox_max_age_s", 1, kMaxOutboxAgeS));
+    }
+    if (repl_entries.count("outbox_max_bytes")) {
+      const YAML::Node& node = repl_entries["outbox_max_bytes"];
+      ASSIGN_OR_RETURN(deployment.replication.outbox_max_bytes,
+                       ScalarInt(where, node, "replication.outbox_max_bytes", 0, kMaxOutboxBytes));
+      if (deployment.replication.outbox_max_bytes != 0 &&
+          deployment.replication.outbox_max_bytes < kMinOutboxBytes) {
+        return where.Error(node, absl::StrCat("replication.outbox_max_bytes: expected 0 (no "
+                                              "bound) or an integer in [",
+                                              kMinOutboxBytes, ", ", kMaxOutboxBytes, "]"));
+      }
     }
   }
   if (entries.count("daemon")) {

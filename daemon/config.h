@@ -8,6 +8,9 @@
 //     urls: [nats://127.0.0.1:4222]
 //   clock:                        # optional
 //     max_offset_ms: 500          # remote HLCs further ahead are held (1..60000)
+//   replication:                  # optional
+//     outbox_max_age_s: 86400     # the outbox keeps unapplied mutations at most this long
+//     outbox_max_bytes: 0         # and at most this many bytes (0: no size bound)
 //   daemon:                       # optional; defaults for every region
 //     workers: 16
 //   regions:
@@ -63,6 +66,13 @@ struct ClockConfig {
   int64_t max_offset_ms = 500;  // remote timestamps further ahead of local time are held
 };
 
+// Retention of every region's outbox stream. Deployment-wide: a peer's backlog is bounded the
+// same way whichever region it reads. A peer that falls behind it needs a resync.
+struct ReplicationConfig {
+  int64_t outbox_max_age_s = 24 * 3600;  // like DynamoDB Streams' 24 hours
+  int64_t outbox_max_bytes = 0;          // 0: no size bound (the disk is)
+};
+
 // Tuning of one daemon. Keys in the file: the field names.
 struct DaemonSettings {
   int io_threads = 2;       // threads that run HTTP I/O (accept, read, write) and point reads
@@ -92,6 +102,7 @@ struct DeploymentConfig {
   std::string source;  // file name, for messages
   NatsConfig nats;
   ClockConfig clock;
+  ReplicationConfig replication;
   DaemonSettings defaults;
   std::vector<RegionConfig> regions;
 

@@ -56,6 +56,25 @@ TEST(ConfigTest, ParsesTheDeploymentFile) {
   EXPECT_EQ(d->clock.max_offset_ms, 500);  // no `clock` section: the default
 }
 
+TEST(ConfigTest, ParsesTheReplicationSection) {
+  std::string yaml = kGood;
+  auto d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->replication.outbox_max_age_s, 86400);  // no section: DynamoDB Streams' 24 hours
+  EXPECT_EQ(d->replication.outbox_max_bytes, 0);      // no size bound
+  yaml.insert(yaml.find("daemon:"),
+              "replication:\n  outbox_max_age_s: 172800\n  outbox_max_bytes: 10737418240\n");
+  d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->replication.outbox_max_age_s, 172800);
+  EXPECT_EQ(d->replication.outbox_max_bytes, int64_t{10} << 30);
+  yaml = kGood;
+  yaml.insert(yaml.find("daemon:"), "replication: {}\n");
+  d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->replication.outbox_max_age_s, 86400);
+}
+
 TEST(ConfigTest, ParsesTheClockSection) {
   std::string yaml = kGood;
   yaml.insert(yaml.find("daemon:"), "clock:\n  max_offset_ms: 5000\n");
@@ -158,6 +177,24 @@ INSTANTIATE_TEST_SUITE_P(
                   "deploy.yaml:5: clock: unknown key 'max_offset' (expected one of max_offset_ms)"},
         Rejection{"ClockNotAMapping", Replace(kGood, "daemon:\n", "clock: 500\ndaemon:\n"),
                   "deploy.yaml:4: clock: expected a mapping"},
+        Rejection{"OutboxAgeZero",
+                  Replace(kGood, "daemon:\n", "replication:\n  outbox_max_age_s: 0\ndaemon:\n"),
+                  "deploy.yaml:5: replication.outbox_max_age_s: expected an integer in [1, "
+                  "31622400]"},
+        Rejection{"OutboxAgeAsDuration",
+                  Replace(kGood, "daemon:\n", "replication:\n  outbox_max_age_s: 24h\ndaemon:\n"),
+                  "deploy.yaml:5: replication.outbox_max_age_s: expected an integer"},
+        Rejection{"OutboxBytesTooSmall",
+                  Replace(kGood, "daemon:\n", "replication:\n  outbox_max_bytes: 1000\ndaemon:\n"),
+                  "deploy.yaml:5: replication.outbox_max_bytes: expected 0 (no bound) or an "
+                  "integer in [1048576, "},
+        Rejection{"OutboxBytesNegative",
+                  Replace(kGood, "daemon:\n", "replication:\n  outbox_max_bytes: -1\ndaemon:\n"),
+                  "deploy.yaml:5: replication.outbox_max_bytes: expected an integer in [0, "},
+        Rejection{"UnknownReplicationKey",
+                  Replace(kGood, "daemon:\n", "replication:\n  max_age: 60\ndaemon:\n"),
+                  "deploy.yaml:5: replication: unknown key 'max_age' (expected one of "
+                  "outbox_max_age_s, outbox_max_bytes)"},
         Rejection{"RegionsNotAList", "regions: 3\n",
                   "deploy.yaml:1: regions: expected a non-empty"},
         Rejection{"Empty", "", "deploy.yaml: the file is empty"},

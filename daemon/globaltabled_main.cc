@@ -45,6 +45,10 @@ replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
   if (config.deployment.nats.topology == NatsTopology::kSupercluster) {
     opts.placement_cluster = config.self.name;
   }
+  opts.max_age = absl::Seconds(config.deployment.replication.outbox_max_age_s);
+  opts.max_bytes = config.deployment.replication.outbox_max_bytes == 0
+                       ? -1
+                       : config.deployment.replication.outbox_max_bytes;
   for (const RegionConfig& r : config.deployment.regions) {
     if (r.id == config.self.id) continue;
     opts.peers.push_back({r.name, r.id, domains ? r.name : std::string()});

@@ -37,6 +37,9 @@ from cluster import Cluster, wait_until  # noqa: E402
 
 TABLE = "orders"
 MAX_CLOCK_OFFSET_MS = 5000  # the deployment file's clock.max_offset_ms (test 6 relies on it)
+# The deployment file's replication section, checked on every outbox stream by test 1.
+OUTBOX_MAX_AGE_S = 7200
+OUTBOX_MAX_BYTES = 1 << 30
 
 
 def create_table(region, name=TABLE):
@@ -164,8 +167,24 @@ def test_write_visible_everywhere(cluster):
     status = us.replication()
     assert {p["region"] for p in status["peers"]} == {eu.name, ap.name}, status
     assert status["nats_connected"] is True, status
+    check_outbox_retention(cluster)
     if cluster.topology == "supercluster":
         check_outboxes_in_own_cluster(cluster)
+
+
+def check_outbox_retention(cluster):
+    """Every region's outbox carries the deployment file's retention (replication section)."""
+    configs = {}
+    for server in cluster.nats:
+        jsz = server.monitor("/jsz?accounts=true&streams=true&config=true")
+        for a in jsz.get("account_details", []):
+            for s in a.get("stream_detail", []):
+                if s["name"].startswith("GT_OUTBOX_"):
+                    configs[s["name"]] = s["config"]
+    assert sorted(configs) == sorted(f"GT_OUTBOX_{r.name}" for r in cluster.regions), configs
+    for name, config in configs.items():
+        assert config["max_age"] == OUTBOX_MAX_AGE_S * 10**9, (name, config)
+        assert config["max_bytes"] == OUTBOX_MAX_BYTES, (name, config)
 
 
 def check_outboxes_in_own_cluster(cluster):
@@ -374,7 +393,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     cluster = Cluster(args.binary, topology=args.topology,
-                      max_clock_offset_ms=MAX_CLOCK_OFFSET_MS)
+                      max_clock_offset_ms=MAX_CLOCK_OFFSET_MS,
+                      outbox_max_age_s=OUTBOX_MAX_AGE_S, outbox_max_bytes=OUTBOX_MAX_BYTES)
     failed = False
     try:
         cluster.start()

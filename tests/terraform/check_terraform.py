@@ -243,6 +243,8 @@ class Example:
         self.ports = {p: hcl_default(ports_type, p) for p in ("api", "admin", "nats_client")}
         self.job_name = variables["prometheus_job_name"]["default"]
         self.clock_max_offset_ms = int(variables["clock_max_offset_ms"]["default"])
+        self.outbox_max_age_s = int(variables["outbox_max_age_s"]["default"])
+        self.outbox_max_bytes = int(variables["outbox_max_bytes"]["default"])
         self.domain = parsed[os.path.join(example_dir, "terraform.tfvars.example")]["dns_domain"]
         self.topology = example.blocks("variable")["nats_topology"]["default"]
         regions = example.blocks("module")["global_table"]["regions"]
@@ -277,7 +279,7 @@ def check_deployment_fixture(fixture, ex, problems):
     region_keys = set(re.findall(r"^\s*(\w+)\s*=", deployment["regions"], re.M))
     if set(doc) != set(deployment):
         problems.append(f"{fixture}: top-level keys {sorted(doc)} != module's {sorted(deployment)}")
-    for section in ("nats", "clock"):
+    for section in ("nats", "clock", "replication"):
         if set(doc.get(section, {})) != set(deployment[section]):
             problems.append(f"{fixture}: {section} keys {sorted(doc.get(section, {}))} != module's {sorted(deployment[section])}")
     for r in doc.get("regions", []):
@@ -288,6 +290,8 @@ def check_deployment_fixture(fixture, ex, problems):
     expected = {
         "nats": {"topology": ex.topology, "urls": [f"nats://127.0.0.1:{p['nats_client']}"]},
         "clock": {"max_offset_ms": ex.clock_max_offset_ms},
+        "replication": {"outbox_max_age_s": ex.outbox_max_age_s,
+                        "outbox_max_bytes": ex.outbox_max_bytes},
         "regions": [
             {
                 "name": n,

@@ -26,6 +26,10 @@ locals {
     clock = {
       max_offset_ms = var.clock_max_offset_ms
     }
+    replication = {
+      outbox_max_age_s = var.outbox_max_age_s
+      outbox_max_bytes = var.outbox_max_bytes
+    }
     regions = [
       for n in local.names : {
         name     = n

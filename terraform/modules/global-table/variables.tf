@@ -89,6 +89,28 @@ variable "clock_max_offset_ms" {
   }
 }
 
+variable "outbox_max_age_s" {
+  type        = number
+  default     = 86400
+  description = "How long each region's outbox stream keeps mutations a peer has not applied, in seconds (rendered as replication.outbox_max_age_s in the deployment file; 24 hours by default, like DynamoDB Streams). A peer down for longer needs a resync."
+
+  validation {
+    condition     = var.outbox_max_age_s == floor(var.outbox_max_age_s) && var.outbox_max_age_s >= 1 && var.outbox_max_age_s <= 31622400
+    error_message = "outbox_max_age_s must be an integer in 1..31622400 (globaltabled's limits)."
+  }
+}
+
+variable "outbox_max_bytes" {
+  type        = number
+  default     = 0
+  description = "Size bound of each region's outbox stream in bytes (rendered as replication.outbox_max_bytes); 0: no bound but the disk. Size it for the longest peer outage to ride out: a peer that falls behind it needs a resync."
+
+  validation {
+    condition     = var.outbox_max_bytes == floor(var.outbox_max_bytes) && (var.outbox_max_bytes == 0 || (var.outbox_max_bytes >= 1048576 && var.outbox_max_bytes <= 1125899906842624))
+    error_message = "outbox_max_bytes must be 0 or an integer in 1048576..1125899906842624 (globaltabled's limits)."
+  }
+}
+
 variable "nats_hub_region" {
   type        = string
   default     = null
