@@ -204,8 +204,8 @@ int Main(int argc, char** argv) {
     }
     std::vector<std::string> names;
     for (const RegionConfig& r : d->regions) names.push_back(r.name);
-    std::printf("%s: ok (%zu regions: %s)\n", cl->check_config->c_str(), d->regions.size(),
-                absl::StrJoin(names, ", ").c_str());
+    std::printf("%s: ok (%zu region%s: %s)\n", cl->check_config->c_str(), d->regions.size(),
+                d->regions.size() == 1 ? "" : "s", absl::StrJoin(names, ", ").c_str());
     return 0;
   }
   absl::StatusOr<Config> config = ResolveConfig(*cl);
