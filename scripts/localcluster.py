@@ -207,6 +207,22 @@ class LocalCluster:
     def stop_daemon(self, name):
         stop_pid(self.regions[name].proc, signal.SIGTERM)
 
+    def wait_until(self, predicate, timeout, what, interval=0.05):
+        """wait_until, and on a timeout the error also carries every region's replication
+        status and log tail, so a failure in CI explains itself."""
+        try:
+            return wait_until(predicate, timeout, what, interval)
+        except TimeoutError as e:
+            report = [str(e)]
+            for name, r in self.regions.items():
+                try:
+                    status = json.dumps(http_json(f"http://{r.admin}/v1/replication", timeout=2))
+                except Exception as err:  # noqa: BLE001 - the region may be down
+                    status = f"(no status: {err})"
+                report += [f"--- {name} /v1/replication: {status}",
+                           f"--- {name} log tail:", self.log_tail(name, 20)]
+            raise TimeoutError("\n".join(report)) from None
+
     def log_tail(self, name, lines=40):
         try:
             with open(self.regions[name].log_path, errors="replace") as f:

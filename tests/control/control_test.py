@@ -11,7 +11,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from localcluster import LocalCluster, wait_until  # noqa: E402
+from localcluster import LocalCluster  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
 
@@ -39,7 +39,8 @@ class ControlTest(unittest.TestCase):
                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                        {"AttributeName": "sk", "KeyType": "RANGE"}])
         cls.db.put_item(TableName="orders", Item={"pk": S("a"), "sk": S("1"), "v": S("kept")})
-        wait_until(lambda: cls.cluster.digests_equal("orders"), 30, "orders replicated")
+        cls.cluster.wait_until(lambda: cls.cluster.digests_equal("orders"), 30,
+                               "orders replicated")
 
     @classmethod
     def tearDownClass(cls):
@@ -118,7 +119,8 @@ class ControlTest(unittest.TestCase):
         out = self.cluster.ctl("promote", "orders", R2).stdout
         self.assertIn("eu-west-1 is now the primary of orders", out)
         # Promotion is a table change: it replicates to every region.
-        wait_until(lambda: self.primary_in(R1) == R2, 30, "the promotion to reach us-east-1")
+        self.cluster.wait_until(lambda: self.primary_in(R1) == R2, 30,
+                                "the promotion to reach us-east-1")
         self.assertWriteRejected(lambda: self.db.put_item(
             TableName="orders", Item={"pk": S("c"), "sk": S("1")}),
             "single-primary and its primary region is eu-west-1")
@@ -128,7 +130,8 @@ class ControlTest(unittest.TestCase):
         r2.put_item(TableName="orders", Item={"pk": S("c"), "sk": S("1")})
         r2.delete_item(TableName="orders", Key={"pk": S("c"), "sk": S("1")})
         self.cluster.ctl("promote", "orders", "-")
-        wait_until(lambda: self.primary_in(R1) == "", 30, "active-active to reach us-east-1")
+        self.cluster.wait_until(lambda: self.primary_in(R1) == "", 30,
+                                "active-active to reach us-east-1")
         self.db.put_item(TableName="orders", Item={"pk": S("c"), "sk": S("1")})
         self.db.delete_item(TableName="orders", Key={"pk": S("c"), "sk": S("1")})
         self.assertUnchanged()

@@ -12,7 +12,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from localcluster import LocalCluster, wait_until  # noqa: E402
+from localcluster import LocalCluster  # noqa: E402
 
 BUILD_DIR = None
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-1"]
@@ -29,8 +29,9 @@ class DrillTest(unittest.TestCase):
                 TableName="orders", BillingMode="PAY_PER_REQUEST",
                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-            wait_until(lambda: all("orders" in cls.cluster.client(r).list_tables()["TableNames"]
-                                   for r in REGIONS), 30, "orders in every region")
+            cls.cluster.wait_until(
+                lambda: all("orders" in cls.cluster.client(r).list_tables()["TableNames"]
+                            for r in REGIONS), 30, "orders in every region")
         except Exception:
             cls.cluster.close()
             raise
@@ -49,7 +50,7 @@ class DrillTest(unittest.TestCase):
             stdout=subprocess.PIPE, text=True)
         self.addCleanup(proc.kill)
         # The drill starts once writes are landing.
-        wait_until(lambda: sum(c.status(regions[0])["changelog"]) >= before + 30, 30,
+        c.wait_until(lambda: sum(c.status(regions[0])["changelog"]) >= before + 30, 30,
                    "the workload's writes")
         return proc
 
@@ -88,7 +89,8 @@ class DrillTest(unittest.TestCase):
         self.assertIn("healing us-east-1", p.stderr)
         self.assertFalse(self.cluster.status(REGIONS[0])["cut"])
         load.wait(timeout=60)
-        wait_until(lambda: self.cluster.digests_equal("orders"), 60, "equal digests after load")
+        self.cluster.wait_until(lambda: self.cluster.digests_equal("orders"), 60,
+                                "equal digests after load")
         text = self.cluster.ctl("status").stdout
         self.assertIn("unplanned", text)
 
