@@ -183,8 +183,10 @@ absl::StatusOr<DrillReport> RunPlannedDrill(const std::vector<RegionEndpoint>& r
   ASSIGN_OR_RETURN(RegionStatus fenced, a->SetMode("fenced"));
   uint64_t fence_total = 0;
   for (uint64_t s : fenced.changelog) fence_total += s;
-  run.Progress(absl::StrCat("fenced ", from, " at change-log position ", fence_total,
-                            " (sum over ", fenced.changelog.size(), " partitions)"));
+  run.Progress(fenced.changelog.size() == 1
+                   ? absl::StrCat("fenced ", from, " at change-log position ", fence_total)
+                   : absl::StrCat("fenced ", from, " at change-log position ", fence_total,
+                                  " (sum over ", fenced.changelog.size(), " partitions)"));
 
   run.Progress("draining: waiting until every peer has applied " + from + "'s change log");
   absl::Status drained = run.WaitApplied(*a, fenced.changelog, {});
