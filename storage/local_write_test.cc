@@ -286,9 +286,53 @@ TEST_F(StoreTest, TablesWithoutPersistedCountersAreCountedOnceAtOpen) {
 
 TEST_F(StoreTest, RecordsAreCanonicalSerializations) {
   // Every region must end with the same bytes for the same version, whichever path wrote it
-  // (a local write splices the serialized image into its records, a remote apply serializes
-  // whole messages): each item and change-log record is checked against a fresh
-  // serialization of its parsed self.
+  // (a local write and a remote apply both splice the serialized image into their records):
+  // each item and change-log record is checked against a fresh serialization of its parsed
+  // self.
+  {
+    // Region 2 writes table "remote" (puts, an overwrite, deletes); its change log is applied
+    // here, partition by partition, as one batch each.
+    StoreOptions o = Options();
+    o.dir = dir_.Sub("r2");
+    o.region_id = 2;
+    o.region_name = "r2";
+    absl::StatusOr<std::unique_ptr<Store>> r2 = Store::Open(o, &clock_);
+    ASSERT_TRUE(r2.ok()) << r2.status();
+    ASSERT_TRUE((*r2)->CreateTable(MakeSchema("remote", proto::S, proto::N)).ok());
+    auto put = [&](const std::string& pk, const std::string& v) {
+      proto::Item item = MakeItem({{"pk", S(pk)}, {"sk", N("1")}, {"v", S(v)}});
+      return (*r2)->Write("remote", Key(pk, "1"),
+                          [&](const proto::Item*) -> absl::StatusOr<WriteDecision> {
+                            return WriteDecision::Put(item);
+                          });
+    };
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(put(absl::StrCat("r", i), std::string(200, 'x')).ok());
+    ASSERT_TRUE(put("r0", "again").ok());
+    ASSERT_TRUE((*r2)->Write("remote", Key("r1", "1"),
+                             [](const proto::Item*) -> absl::StatusOr<WriteDecision> {
+                               return WriteDecision::Delete();
+                             })
+                    .ok());
+    for (uint32_t p = 0; p < (*r2)->num_partitions(); ++p) {
+      absl::StatusOr<std::vector<proto::Mutation>> log =
+          (*r2)->ReadChangeLog(p, 1, 1'000'000, size_t{1} << 30);
+      ASSERT_TRUE(log.ok() && !log->empty());
+      proto::MutationBatch b;
+      b.set_origin_region(2);
+      b.set_origin_name("r2");
+      b.set_partition(p);
+      b.set_first_sequence(log->front().sequence());
+      b.set_last_sequence(log->back().sequence());
+      for (proto::Mutation& m : *log) *b.add_mutations() = std::move(m);
+      absl::StatusOr<ApplyResult> applied = store_->ApplyBatch(b);
+      ASSERT_TRUE(applied.ok()) << applied.status();
+    }
+    absl::StatusOr<TableStats> stats = store_->GetTableStats("remote");
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->live_items, 5u);  // the counters kept by the apply path
+    EXPECT_EQ(stats->tombstones, 1u);
+    EXPECT_EQ(stats->live_bytes, (*r2)->GetTableStats("remote")->live_bytes);
+  }
   CreateOrders();
   ASSERT_TRUE(PutOrder("a", "1", "first").ok());
   ASSERT_TRUE(PutOrder("a", "1", "second").ok());  // replaces a version: prev_* set
@@ -334,8 +378,8 @@ TEST_F(StoreTest, RecordsAreCanonicalSerializations) {
     }
     ASSERT_TRUE(it->status().ok());
   }
-  EXPECT_EQ(items, 3);       // a, m0, m1
-  EXPECT_EQ(tombstones, 2);  // b, never
+  EXPECT_EQ(items, 3 + 5);       // a, m0, m1; r0 and r2..r5 applied from region 2
+  EXPECT_EQ(tombstones, 2 + 1);  // b, never; r1
   EXPECT_EQ(records, 7);
   for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
   delete raw;

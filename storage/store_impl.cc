@@ -463,13 +463,6 @@ absl::Status StoreImpl::ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
 }
 
 StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
-                                         const proto::StoredItem* after) {
-  if (after == nullptr) return DeltaOf(before, false, std::nullopt);
-  return DeltaOf(before, true,
-                 after->tombstone() ? std::nullopt : std::optional<size_t>(ItemSize(after->item())));
-}
-
-StoreImpl::StatsDelta StoreImpl::DeltaOf(const std::optional<proto::StoredItem>& before,
                                          bool written, std::optional<size_t> live_size) {
   StatsDelta d;
   if (before.has_value()) {

@@ -164,10 +164,8 @@ class StoreImpl final : public Store {
   // The same for several keys with one RocksDB MultiGet; out[i] belongs to keys[i].
   absl::Status ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
                               std::vector<std::optional<proto::StoredItem>>* out) const;
-  static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before,
-                            const proto::StoredItem* after);
-  // The same, for `before` replaced (`written`) by a live item of `live_size` bytes, or by a
-  // tombstone (nullopt).
+  // The change of the table counters when `before` is replaced (`written`) by a live item of
+  // `live_size` bytes, or by a tombstone (nullopt).
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before, bool written,
                             std::optional<size_t> live_size);
   void ApplyStats(uint32_t table_id, const StatsDelta& d);
