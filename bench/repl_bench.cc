@@ -285,11 +285,12 @@ void WriteMany(Region* a, uint64_t first, uint64_t count) {
   std::vector<storage::WriteOp> ops;
   items.reserve(count);
   for (uint64_t i = first; i < first + count; ++i) items.push_back(MakeItem(i));
-  for (const proto::Item& item : items) {
+  for (proto::Item& item : items) {
     storage::WriteOp op;
     *op.key.add_attributes() = item.attributes(0);
+    // Moved into the decision, as BatchWriteItem does (WriteMany decides each op once).
     op.decide = [&item](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
-      return storage::WriteDecision::Put(item);
+      return storage::WriteDecision::Put(std::move(item));
     };
     ops.push_back(std::move(op));
   }

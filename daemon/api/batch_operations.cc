@@ -145,8 +145,8 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
   // Each table's members are written as one store commit (Store::WriteMany: one WAL write for
   // the lot). A table's commit starts only while the region's write path has room (WriteLoad);
   // otherwise its members go back to the client, as DynamoDB returns the members it throttled.
-  std::map<std::string, std::vector<const WriteRequest*>> by_table;
-  for (const WriteRequest& w : writes) by_table[w.schema->name()].push_back(&w);
+  std::map<std::string, std::vector<WriteRequest*>> by_table;
+  for (WriteRequest& w : writes) by_table[w.schema->name()].push_back(&w);
   for (const auto& [table, members] : by_table) {
     WriteLoad::Slot load;
     if (ctx.write_load != nullptr && !(load = ctx.write_load->TryStart())) {
@@ -155,11 +155,13 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
     }
     std::vector<storage::WriteOp> ops;
     ops.reserve(members.size());
-    for (const WriteRequest* w : members) {
+    for (WriteRequest* w : members) {
       storage::WriteOp op;
       op.key = w->key;
+      // WriteMany runs each decision once, so the item moves into it; a member that goes back
+      // to the client is answered from its JSON, not from the item.
       op.decide = [w](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-        if (w->item) return storage::WriteDecision::Put(*w->item);
+        if (w->item) return storage::WriteDecision::Put(std::move(*w->item));
         if (current == nullptr) return storage::WriteDecision::Noop();
         return storage::WriteDecision::Delete();
       };
