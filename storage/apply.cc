@@ -99,8 +99,8 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
     const proto::Mutation* mutation = nullptr;
     // Items: the table, the key and the new stored version.
     uint32_t table_id = 0;
+    std::shared_ptr<const CatalogEntry> table;  // for the key's description in a conflict
     std::string key;
-    proto::Item key_attributes;
     std::string value;
     StatsDelta delta;
     bool skipped = false;  // the table went away between plan and commit
@@ -323,21 +323,17 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
     Op op;
     op.mutation = &m;
     op.table_id = table->table_id;
-    if (m.kind() == proto::Mutation::PUT) {
-      absl::StatusOr<proto::Item> key = ExtractKey(schema, m.item());
-      if (!key.ok()) return Malformed(batch, key.status().message());
-      op.key_attributes = std::move(*key);
-    } else {
-      op.key_attributes = m.item();
-    }
-    absl::Status valid = ValidateKey(schema, op.key_attributes);
+    // A put carries the whole image, a delete the key attributes only; either way the key is
+    // read in place (an apply copies nothing out of the image).
+    absl::Status valid = m.kind() == proto::Mutation::PUT ? ValidateKeyOf(schema, m.item())
+                                                          : ValidateKey(schema, m.item());
     if (!valid.ok()) return Malformed(batch, valid.message());
-    const proto::AttributeValue* pk =
-        FindAttribute(op.key_attributes, schema.partition_key().name());
+    const proto::AttributeValue* pk = FindAttribute(m.item(), schema.partition_key().name());
     if (pk == nullptr || PartitionOf(m.table(), *pk, num_partitions_) != batch.partition()) {
       return Malformed(batch, absl::StrCat("mutation ", m.sequence(), " is in another partition"));
     }
-    op.key = layout::ItemKey(table->table_id, EncodeKeySuffix(schema, op.key_attributes));
+    op.key = layout::ItemKey(table->table_id, EncodeKeySuffix(schema, m.item()));
+    op.table = std::move(table);
     request->ops_.push_back(std::move(op));
   }
   return absl::OkStatus();
@@ -392,7 +388,12 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       auto conflict = [&](clock::Version winner, clock::Version loser) {
         ConflictRecord c;
         c.table = m.table();
-        c.key = DescribeKey(op.key_attributes);
+        if (m.kind() == proto::Mutation::PUT) {
+          absl::StatusOr<proto::Item> key = ExtractKey(op.table->schema, m.item());
+          c.key = key.ok() ? DescribeKey(*key) : std::string();
+        } else {
+          c.key = DescribeKey(m.item());
+        }
         c.winner = winner;
         c.loser = loser;
         c.loser_region = loser.region;

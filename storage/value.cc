@@ -399,6 +399,27 @@ absl::Status ValidateKey(const proto::TableSchema& schema, const proto::Item& ke
   return absl::OkStatus();
 }
 
+absl::Status ValidateKeyOf(const proto::TableSchema& schema, const proto::Item& item) {
+  auto mismatch = [] {
+    return absl::InvalidArgumentError("The provided key element does not match the schema");
+  };
+  const proto::AttributeValue* pk = FindAttribute(item, schema.partition_key().name());
+  if (pk == nullptr) {
+    return Invalid(absl::StrCat("Missing the key ", schema.partition_key().name(), " in the item"));
+  }
+  if (!HasType(*pk, schema.partition_key().type())) return mismatch();
+  RETURN_IF_ERROR(CheckKeyValue(schema.partition_key(), *pk, true));
+  if (HasSortKey(schema)) {
+    const proto::AttributeValue* sk = FindAttribute(item, schema.sort_key().name());
+    if (sk == nullptr) {
+      return Invalid(absl::StrCat("Missing the key ", schema.sort_key().name(), " in the item"));
+    }
+    if (!HasType(*sk, schema.sort_key().type())) return mismatch();
+    RETURN_IF_ERROR(CheckKeyValue(schema.sort_key(), *sk, false));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<proto::Item> ExtractKey(const proto::TableSchema& schema, const proto::Item& item) {
   proto::Item key;
   const proto::AttributeValue* pk = FindAttribute(item, schema.partition_key().name());

@@ -52,6 +52,10 @@ absl::Status ValidateItemForWrite(const proto::TableSchema& schema, const proto:
 // order), non-empty and within the key size limits.
 absl::Status ValidateKey(const proto::TableSchema& schema, const proto::Item& key);
 
+// Checks the key attributes inside a whole canonical `item` as ValidateKey checks a key, without
+// copying them out: present (ExtractKey's error when missing), declared types, limits.
+absl::Status ValidateKeyOf(const proto::TableSchema& schema, const proto::Item& item);
+
 // The key attributes of `item` (partition key and sort key if any) as a canonical Item, i.e.
 // sorted by name (use FindAttribute on it). The same missing-key error as ValidateItemForWrite.
 absl::StatusOr<proto::Item> ExtractKey(const proto::TableSchema& schema, const proto::Item& item);

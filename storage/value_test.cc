@@ -428,6 +428,27 @@ TEST(ValidateKeyTest, ExactlyTheKeyAttributes) {
                 "Aggregated size of all range keys");
 }
 
+TEST(ValidateKeyTest, KeyInsideAWholeItem) {
+  const proto::TableSchema schema = Schema(proto::S, proto::N);
+  const char kMismatch[] = "The provided key element does not match the schema";
+  // Other attributes are allowed (it is an item, not a key); what ValidateKey checks of the
+  // key attributes is checked the same way.
+  EXPECT_TRUE(ValidateKeyOf(schema, Item({{"a", S("x")}, {"pk", S("p")}, {"sk", N("1")}})).ok());
+  ExpectInvalid(ValidateKeyOf(schema, Item({{"a", S("x")}, {"sk", N("1")}})),
+                "Missing the key pk in the item");
+  ExpectInvalid(ValidateKeyOf(schema, Item({{"pk", S("p")}, {"v", N("1")}})),
+                "Missing the key sk in the item");
+  ExpectInvalid(ValidateKeyOf(schema, Item({{"pk", S("p")}, {"sk", S("1")}})), kMismatch);
+  ExpectInvalid(ValidateKeyOf(schema, Item({{"pk", B("p")}, {"sk", N("1")}})), kMismatch);
+  ExpectInvalid(ValidateKeyOf(schema, Item({{"pk", S("")}, {"sk", N("1")}})),
+                "cannot contain an empty string value. Key: pk");
+  ExpectInvalid(
+      ValidateKeyOf(schema, Item({{"pk", S(std::string(2049, 'x'))}, {"sk", N("1")}})),
+      "Size of hashkey");
+  const proto::TableSchema pk_only = Schema(proto::B);
+  EXPECT_TRUE(ValidateKeyOf(pk_only, Item({{"pk", B("k")}, {"sk", N("1")}})).ok());
+}
+
 TEST(ExtractKeyTest, SortedByName) {
   proto::TableSchema schema = Schema(proto::S, proto::N);
   schema.mutable_partition_key()->set_name("zpk");
