@@ -279,27 +279,37 @@ void Write(Region* a, uint64_t i, LagRecorder* lag) {
   if (lag != nullptr) lag->Committed(w->partition, w->sequence, NowNs());
 }
 
-// Items [first, first + count) as one Store::WriteMany (one commit, like a BatchWriteItem).
-void WriteMany(Region* a, uint64_t first, uint64_t count) {
+// The WriteMany calls of a phase, built before its clock starts: building items and keys is
+// the clients' work in a deployment, not the region's, and here it would take the region's
+// cores. Items [base, base + count), `batch` per call.
+struct Load {
   std::vector<proto::Item> items;
-  std::vector<storage::WriteOp> ops;
-  items.reserve(count);
-  for (uint64_t i = first; i < first + count; ++i) items.push_back(MakeItem(i));
-  for (proto::Item& item : items) {
-    storage::WriteOp op;
-    *op.key.add_attributes() = item.attributes(0);
-    // Moved into the decision, as BatchWriteItem does (WriteMany decides each op once).
-    op.decide = [&item](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
-      return storage::WriteDecision::Put(std::move(item));
-    };
-    ops.push_back(std::move(op));
+  std::vector<std::vector<storage::WriteOp>> calls;
+};
+
+std::unique_ptr<Load> PrepareLoad(uint64_t base, uint64_t count, uint64_t batch) {
+  auto load = std::make_unique<Load>();
+  load->items.reserve(count);
+  for (uint64_t i = base; i < base + count; ++i) load->items.push_back(MakeItem(i));
+  for (uint64_t first = 0; first < count; first += batch) {
+    std::vector<storage::WriteOp>& ops = load->calls.emplace_back();
+    for (uint64_t i = first; i < std::min(count, first + batch); ++i) {
+      proto::Item* item = &load->items[i];
+      storage::WriteOp op;
+      *op.key.add_attributes() = item->attributes(0);
+      // Moved into the decision, as BatchWriteItem does (WriteMany decides each op once).
+      op.decide = [item](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
+        return storage::WriteDecision::Put(std::move(*item));
+      };
+      ops.push_back(std::move(op));
+    }
   }
-  absl::StatusOr<std::vector<storage::WriteResult>> w = a->store->WriteMany("bench", ops);
-  if (!w.ok()) Die(w.status().ToString());
+  return load;
 }
 
-// 4 threads write items [base, base + count): one at a time, or `batch` per WriteMany.
-void WriteAll(Region* a, uint64_t base, uint64_t count, uint64_t batch) {
+// 4 threads write items [base, base + count): one Store::Write at a time (batch 1, built as
+// they go), or the prepared WriteMany calls (one commit each, like a BatchWriteItem).
+void WriteAll(Region* a, uint64_t base, uint64_t count, uint64_t batch, Load* load) {
   std::vector<std::thread> writers;
   for (uint64_t t = 0; t < 4; ++t) {
     writers.emplace_back([=] {
@@ -307,9 +317,11 @@ void WriteAll(Region* a, uint64_t base, uint64_t count, uint64_t batch) {
         for (uint64_t i = t; i < count; i += 4) Write(a, base + i, nullptr);
         return;
       }
-      // Thread t takes every 4th run of `batch` items.
-      for (uint64_t first = t * batch; first < count; first += 4 * batch) {
-        WriteMany(a, base + first, std::min(batch, count - first));
+      // Thread t takes every 4th call.
+      for (size_t c = t; c < load->calls.size(); c += 4) {
+        absl::StatusOr<std::vector<storage::WriteResult>> w =
+            a->store->WriteMany("bench", load->calls[c]);
+        if (!w.ok()) Die(w.status().ToString());
       }
     });
   }
@@ -559,8 +571,10 @@ int Main(int argc, char** argv) {
   per_batch();
 
   // Throughput.
+  std::unique_ptr<Load> load = PrepareLoad(0, batch > 1 ? items : 0, batch);
   int64_t start = NowNs();
-  WriteAll(&a, 0, items, batch);
+  WriteAll(&a, 0, items, batch, load.get());
+  load.reset();
   double write_secs = static_cast<double>(NowNs() - start) / 1e9;
   WaitCaughtUp(a, b, 600);
   double repl_secs = static_cast<double>(NowNs() - start) / 1e9;
@@ -596,8 +610,10 @@ int Main(int argc, char** argv) {
   // Catch-up after a backlog.
   b.repl->SetPaused(true);
   base += n;
+  load = PrepareLoad(base, batch > 1 ? backlog : 0, batch);
   start = NowNs();
-  WriteAll(&a, base, backlog, batch);
+  WriteAll(&a, base, backlog, batch, load.get());
+  load.reset();
   while (a.repl->Status().publisher.unpublished_mutations > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
