@@ -63,6 +63,10 @@ struct ReplicationOptions {
   // batch, since every range tombstone costs the change log's readers until compaction.
   absl::Duration trim_interval = absl::Seconds(10);
   uint64_t trim_min_records = 1024;
+  // Batches JetStream acknowledged within this long (and, after a reconnect, for at least this
+  // long) stay in the change log, so that a nats-server that loses acknowledged messages in a
+  // crash can be sent them again (Publisher::RepairSequenceRegression).
+  absl::Duration keep_acked_for = absl::Seconds(30);
 
   // Readers (one per peer): at most one pull request of pull_batch messages / pull_max_bytes
   // is outstanding per peer, which bounds memory whatever the backlog.

@@ -16,6 +16,9 @@
 namespace globaltable::replication {
 namespace {
 
+// Partition::recent holds at most this many batches per partition, whatever the rate.
+constexpr size_t kMaxRecent = 1 << 16;
+
 std::string SettingName(uint32_t partition) {
   return absl::StrCat("replication.acked.", partition);
 }
@@ -150,8 +153,16 @@ void Publisher::OnAck(natsConnection*, natsSubscription*, natsMsg* msg, void* cl
   } else if (body.find("\"error\"") != absl::string_view::npos) {
     ev.error = std::string(body.substr(0, 300));
   } else {
-    ev.ok = body.find("\"seq\"") != absl::string_view::npos;
-    if (!ev.ok) ev.error = std::string(body.substr(0, 300));
+    size_t at = body.find("\"seq\":");
+    ev.ok = at != absl::string_view::npos;
+    if (ev.ok) {
+      absl::string_view digits = body.substr(at + 6);
+      size_t end = digits.find_first_not_of("0123456789");
+      (void)absl::SimpleAtoi(digits.substr(0, end), &ev.stream_seq);
+      ev.duplicate = body.find("\"duplicate\":true") != absl::string_view::npos;
+    } else {
+      ev.error = std::string(body.substr(0, 300));
+    }
   }
   natsMsg_Destroy(msg);
   if (!parsed) return;
@@ -273,15 +284,24 @@ void Publisher::Run() {
       }
       ready_ = true;
       setup_backoff_ = opts_.retry_initial;
+      connected_since_ = now;
       for (Partition& part : parts_) part.dirty_since = std::min(part.dirty_since, now);
     }
     // Settle acknowledgements.
     for (const AckEvent& ev : acks) {
       auto it = id_partition_.find(ev.id);
       if (it == id_partition_.end()) continue;  // from before a rewind
+      if (ev.ok && !ev.duplicate && ev.stream_seq != 0) {
+        if (ev.stream_seq <= stream_high_) {
+          if (regressed_seq_ == 0) regressed_seq_ = ev.stream_seq;
+        } else {
+          stream_high_ = ev.stream_seq;
+        }
+      }
       for (InFlight& f : parts_[it->second].inflight) {
         if (f.id != ev.id) continue;
         f.state = ev.ok ? InFlight::State::kAcked : InFlight::State::kFailed;
+        f.stream_seq = ev.stream_seq;
         if (!ev.ok) {
           GT_LOG(WARNING) << "publish of " << opts_.region_name << " partition " << it->second
                           << " " << f.first << "-" << f.last << " failed: " << ev.error;
@@ -303,12 +323,22 @@ void Publisher::Run() {
         }
         if (f.state != InFlight::State::kAcked) break;
         part.acked = f.last;
+        part.recent.push_back(AckedBatch{f.stream_seq, f.first, now});
         batches++;
         mutations += f.last - f.first + 1;
         bytes += f.bytes;
         id_partition_.erase(f.id);
         --total_inflight_;
         part.inflight.pop_front();
+      }
+      // Kept for keep_acked_for, and not less than that after a reconnect: batches acknowledged
+      // just before a server crash must still be here when the restarted server's first
+      // acknowledgements reveal the loss.
+      while (!part.recent.empty() &&
+             ((now - part.recent.front().at > opts_.keep_acked_for &&
+               now - connected_since_ > opts_.keep_acked_for) ||
+              part.recent.size() > kMaxRecent)) {
+        part.recent.pop_front();
       }
       if (failed) Rewind(p, absl::StrCat("publish of partition ", p, " failed or timed out"));
     }
@@ -321,6 +351,10 @@ void Publisher::Run() {
         metrics_->PublishedBytes().Increment(static_cast<double>(bytes));
       }
       for (uint32_t p = 0; p < num_partitions_; ++p) acked_[p] = parts_[p].acked;
+    }
+    if (regressed_seq_ != 0 && !RepairSequenceRegression(regressed_seq_)) {
+      linger_until = absl::InfiniteFuture();
+      continue;  // retried on the next wake-up (within 50 ms)
     }
     bool paused;
     {
@@ -391,6 +425,7 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
   std::string subject = OutboxSubject(opts_.region_name, p);
   std::string reply = absl::StrCat(ack_prefix_, id);
   std::string msg_id = BatchMsgId(opts_.region_id, p, first, last);
+  if (id_generation_ > 0) absl::StrAppend(&msg_id, "-g", id_generation_);
   std::string first_s = absl::StrCat(first);
   std::string last_s = absl::StrCat(last);
   natsMsg* raw = nullptr;
@@ -412,6 +447,64 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
   ++total_inflight_;
   part.next = last + 1;
   (void)last_committed;
+  return true;
+}
+
+bool Publisher::RepairSequenceRegression(uint64_t seen) {
+  const uint64_t high = stream_high_;
+  auto js = link_->JetStream(opts_.js_domain);
+  natsStatus s = NATS_ERR;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  if (js.ok()) {
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Stream.Purge.Sequence = high + 1;  // drops what is below; the next message gets high + 1
+    s = js_PurgeStream(*js, OutboxStream(opts_.region_name).c_str(), &o, &jerr);
+  }
+  if (s != NATS_OK) {
+    absl::MutexLock lock(&mu_);
+    status_.last_error = NatsError(s, "moving the outbox past its lost sequences", jerr).ToString();
+    return false;
+  }
+  GT_LOG(ERROR) << "outbox " << OutboxStream(opts_.region_name) << " acknowledged sequence "
+                << seen << " after it had reached " << high
+                << ": nats-server lost the stream's state and peers would skip those messages."
+                << " Moved the stream to sequence " << high + 1 << ".";
+  ++id_generation_;
+  regressed_seq_ = 0;
+  uint64_t republished = 0;
+  for (uint32_t p = 0; p < num_partitions_; ++p) {
+    Partition& part = parts_[p];
+    for (const InFlight& f : part.inflight) id_partition_.erase(f.id);
+    total_inflight_ -= static_cast<int>(part.inflight.size());
+    part.inflight.clear();
+    uint64_t from = part.acked + 1;
+    while (!part.recent.empty() && part.recent.back().stream_seq >= seen) {
+      from = std::min(from, part.recent.back().first);
+      part.recent.pop_back();
+    }
+    // Acknowledgements arrive in publish order per partition, but a lost batch may sit behind
+    // one that was kept: any other entry at or above `seen` goes too.
+    for (const AckedBatch& b : part.recent) {
+      if (b.stream_seq >= seen) from = std::min(from, b.first);
+    }
+    republished += part.acked + 1 - from;
+    part.acked = from - 1;
+    part.next = from;
+    part.dirty_since = absl::InfinitePast();
+  }
+  GT_LOG(ERROR) << "publishing again " << republished << " mutations acknowledged at outbox"
+                << " sequences " << seen << ".." << high << " or later";
+  {
+    absl::MutexLock lock(&mu_);
+    status_.publish_failures++;
+    status_.last_error = absl::StrCat("outbox sequence went back from ", high, " to ", seen,
+                                      "; republished the lost batches");
+    for (uint32_t p = 0; p < num_partitions_; ++p) acked_[p] = parts_[p].acked;
+  }
+  // The lowered positions are persisted now, so neither a trim nor a restart goes past them.
+  last_persist_ = absl::InfinitePast();
+  Persist(absl::Now());
   return true;
 }
 
@@ -439,7 +532,9 @@ void Publisher::Trim(absl::Time now) {
     Partition& part = parts_[p];
     // Only what a restart would not publish again: the persisted watermark, which is written
     // (WAL order) before this trim, so no recovery can see the trim without the watermark.
-    const uint64_t below = part.persisted + 1;
+    uint64_t below = part.persisted + 1;
+    // Nor what was acknowledged within keep_acked_for: nats-server may still lose it.
+    if (!part.recent.empty()) below = std::min(below, part.recent.front().first);
     if (below <= part.first_kept || below - part.first_kept < opts_.trim_min_records) continue;
     const uint64_t last = store_->LastSequence(p);
     absl::Status st = store_->TrimChangeLog(p, below);

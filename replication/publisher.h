@@ -81,6 +81,15 @@ class Publisher {
     size_t bytes;
     absl::Time sent;
     enum class State { kPending, kAcked, kFailed } state;
+    uint64_t stream_seq = 0;  // from its JetStream acknowledgement
+  };
+  // A batch JetStream acknowledged recently: if nats-server then loses it (a kill -9 before its
+  // file store wrote it, or a restarted stream sequence), it is published again from the
+  // change log, which keeps it for ReplicationOptions::keep_acked_for.
+  struct AckedBatch {
+    uint64_t stream_seq;
+    uint64_t first;
+    absl::Time at;
   };
   struct Partition {
     uint64_t next = 1;   // next sequence to publish
@@ -89,11 +98,14 @@ class Publisher {
     uint64_t first_kept = 1;  // first record left in the change log (an estimate until trimmed)
     absl::Time dirty_since = absl::InfiniteFuture();
     std::deque<InFlight> inflight;
+    std::deque<AckedBatch> recent;  // acknowledged within keep_acked_for, oldest first
   };
   struct AckEvent {
     uint64_t id;
     bool ok;
     std::string error;
+    uint64_t stream_seq = 0;  // the outbox sequence JetStream stored the message at
+    bool duplicate = false;   // deduplicated: stream_seq is the original message's
   };
 
   static void OnAck(natsConnection* nc, natsSubscription* sub, natsMsg* msg,
@@ -106,6 +118,12 @@ class Publisher {
   // Publishes what is ready; returns the earliest time a lingering partition becomes ready.
   absl::Time Send(absl::Time now);
   bool PublishOne(uint32_t p, uint64_t last_committed);
+  // A JetStream acknowledgement at or below a sequence the outbox already had: nats-server
+  // lost acknowledged messages (a kill -9 before its file store wrote them) and reuses their
+  // sequences, which the peers' consumers, whose floors may be past them, would skip. Moves
+  // the stream's next sequence past the old high-water mark (a purge up to it) and publishes
+  // again, under new message ids, every recent batch acknowledged at or above `seen`.
+  bool RepairSequenceRegression(uint64_t seen);
   void Persist(absl::Time now);
   void Trim(absl::Time now);
 
@@ -123,6 +141,10 @@ class Publisher {
   absl::flat_hash_map<uint64_t, uint32_t> id_partition_;
   int total_inflight_ = 0;
   uint64_t next_id_ = 1;
+  uint64_t stream_high_ = 0;     // highest outbox sequence acknowledged (not deduplicated)
+  uint64_t regressed_seq_ = 0;   // non-zero: a repair is due (the regressed sequence seen)
+  uint32_t id_generation_ = 0;   // bumped by each repair: republished batches need new ids
+  absl::Time connected_since_ = absl::InfinitePast();  // the current connection's setup
   bool ready_ = false;
   uint64_t setup_epoch_ = 0;
   absl::Duration setup_backoff_;

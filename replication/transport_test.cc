@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "replication/jetstream_setup.h"
 #include "replication/names.h"
 #include "replication/nats_link.h"
 #include "replication/replicator.h"
@@ -278,6 +279,66 @@ TEST_F(TransportTest, NatsDownAtStartAndKilledMidLoad) {
   EXPECT_FALSE(b.repl->Status().peers[0].needs_resync) << b.repl->StatusJson();
 }
 
+// What nats-server 2.9 can do after a kill -9: acknowledge messages, lose them, and hand their
+// sequences out again, while a peer's consumer keeps a floor past them and so skips whatever
+// gets those sequences (seen once in CI: NatsDownAtStartAndKilledMidLoad left every partition
+// with a gap that never filled). Modelled here by deleting and creating the outbox again, so
+// its sequences restart at 1, with the reader's consumer created again to start past the old
+// last sequence. (nats-server clamps that start to the end of the emptied stream, so this
+// consumer would not actually skip; the kill -9 test covers the skipping.) The publisher must
+// notice the acknowledged sequences going back, move the stream past them and publish the
+// recent batches again: the status says so, and every mutation arrives once applied.
+TEST_F(TransportTest, OutboxThatReusesSequencesIsRepaired) {
+  Region a("us", 1, clock::SystemClock::Default());
+  Region b("eu", 2, clock::SystemClock::Default());
+  Pair(&a, &b);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 50);
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30))) << b.repl->StatusJson();
+
+  auto link = NatsLink::Create({server_->url()}, "operator", absl::Milliseconds(100));
+  ASSERT_TRUE(link.ok());
+  ASSERT_TRUE(WaitUntil([&] { return (*link)->connected(); }, absl::Seconds(10)));
+  auto js = (*link)->JetStream("");
+  ASSERT_TRUE(js.ok());
+  const std::string outbox = OutboxStream("us");
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  jsStreamInfo* si = nullptr;
+  ASSERT_EQ(js_GetStreamInfo(&si, *js, outbox.c_str(), nullptr, &jerr), NATS_OK);
+  const uint64_t high = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  ASSERT_GT(high, 0u);
+  ASSERT_EQ(js_DeleteStream(*js, outbox.c_str(), nullptr, &jerr), NATS_OK);
+  ReplicationOptions no_peers = a.opts;
+  no_peers.peers.clear();  // the stream alone: the consumer comes next, with its old floor
+  ASSERT_TRUE(EnsureOutbox(*js, no_peers).ok());
+  const std::string durable = ConsumerName("eu");
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = durable.c_str();
+  cc.AckPolicy = js_AckExplicit;
+  cc.DeliverPolicy = js_DeliverByStartSequence;
+  cc.OptStartSeq = high + 1;
+  cc.AckWait = absl::ToInt64Nanoseconds(b.opts.ack_wait);
+  cc.MaxDeliver = -1;
+  cc.MaxAckPending = b.opts.max_ack_pending;
+  jsConsumerInfo* ci = nullptr;
+  ASSERT_EQ(js_AddConsumer(&ci, *js, outbox.c_str(), &cc, nullptr, &jerr), NATS_OK) << jerr;
+  jsConsumerInfo_Destroy(ci);
+
+  // New writes: their first messages get sequences 1, 2, ... again.
+  for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 50);
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(60)))
+      << a.repl->StatusJson() << "\n"
+      << b.repl->StatusJson();
+  EXPECT_EQ(b.store.AppliedCount(1), TotalLocal(a));
+  EXPECT_NE(a.repl->Status().publisher.last_error.find("outbox sequence went back"),
+            std::string::npos)
+      << a.repl->StatusJson();
+  EXPECT_FALSE(b.repl->Status().peers[0].needs_resync) << b.repl->StatusJson();
+}
+
 TEST_F(TransportTest, PublisherRestartResumesFromTheStream) {
   Region a("us", 1, clock::SystemClock::Default());
   Region b("eu", 2, clock::SystemClock::Default());
@@ -325,6 +386,7 @@ TEST_F(TransportTest, ChangeLogIsTrimmedBelowTheAcknowledgedSequence) {
   Pair(&a, &b);
   a.opts.trim_interval = absl::Milliseconds(50);
   a.opts.trim_min_records = 1;
+  a.opts.keep_acked_for = absl::ZeroDuration();  // trimmed as soon as acknowledged
   a.opts.max_batch_records = 40;  // several batches (and acks) per partition
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(b.Start().ok());
