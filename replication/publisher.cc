@@ -452,24 +452,46 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
 
 bool Publisher::RepairSequenceRegression(uint64_t seen) {
   const uint64_t high = stream_high_;
+  const std::string outbox = OutboxStream(opts_.region_name);
   auto js = link_->JetStream(opts_.js_domain);
-  natsStatus s = NATS_ERR;
+  natsStatus s = js.ok() ? NATS_OK : NATS_ERR;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  if (js.ok()) {
+  // The purge that moves the next sequence past `high` also drops every message below it, so
+  // it is done only when no peer's consumer still needs one of those below `seen` (all of
+  // them acknowledged up to seen - 1). A peer that is further behind keeps its backlog; the
+  // batches published again then still reach it (their new sequences are above its floor),
+  // and a peer whose floor is past the reused sequences reports the gap (needs_resync).
+  bool purge = true;
+  for (const PeerRegion& peer : opts_.peers) {
+    if (s != NATS_OK) break;
+    jsConsumerInfo* ci = nullptr;
+    const std::string durable = ConsumerName(peer.name);
+    natsStatus cs = js_GetConsumerInfo(&ci, *js, outbox.c_str(), durable.c_str(), nullptr, &jerr);
+    if (cs == NATS_NOT_FOUND) continue;  // created later, from the stream's first message
+    if (cs != NATS_OK) {
+      s = cs;
+      break;
+    }
+    if (ci->AckFloor.Stream + 1 < seen) purge = false;
+    jsConsumerInfo_Destroy(ci);
+  }
+  if (s == NATS_OK && purge) {
     jsOptions o;
     jsOptions_Init(&o);
     o.Stream.Purge.Sequence = high + 1;  // drops what is below; the next message gets high + 1
-    s = js_PurgeStream(*js, OutboxStream(opts_.region_name).c_str(), &o, &jerr);
+    s = js_PurgeStream(*js, outbox.c_str(), &o, &jerr);
   }
   if (s != NATS_OK) {
     absl::MutexLock lock(&mu_);
     status_.last_error = NatsError(s, "moving the outbox past its lost sequences", jerr).ToString();
     return false;
   }
-  GT_LOG(ERROR) << "outbox " << OutboxStream(opts_.region_name) << " acknowledged sequence "
-                << seen << " after it had reached " << high
-                << ": nats-server lost the stream's state and peers would skip those messages."
-                << " Moved the stream to sequence " << high + 1 << ".";
+  GT_LOG(ERROR) << "outbox " << outbox << " acknowledged sequence " << seen
+                << " after it had reached " << high
+                << ": nats-server lost acknowledged messages and reuses their sequences. "
+                << (purge ? absl::StrCat("Moved the stream to sequence ", high + 1, ".")
+                          : std::string("A peer is still reading older messages: the stream is "
+                                        "left as it is."));
   ++id_generation_;
   regressed_seq_ = 0;
   uint64_t republished = 0;
