@@ -123,6 +123,10 @@ TEST_F(TransportTest, LoadArrivesExactlyOnceInOrder) {
   // applied count equals the total only if nothing was skipped or applied twice.
   EXPECT_EQ(b.store.AppliedCount(1), static_cast<uint64_t>(kTotal));
   EXPECT_EQ(a.store.AppliedCount(2), static_cast<uint64_t>(kReverse));
+  // A peer can apply a batch before its publisher has processed JetStream's acknowledgement.
+  ASSERT_TRUE(WaitUntil([&] { return a.repl->Status().publisher.unpublished_mutations == 0; },
+                        absl::Seconds(10)))
+      << a.repl->StatusJson();
   ReplicationStatus sa = a.repl->Status();
   ReplicationStatus sb = b.repl->Status();
   EXPECT_EQ(sa.publisher.mutations_published, static_cast<uint64_t>(kTotal));
@@ -356,7 +360,11 @@ TEST_F(TransportTest, PublisherRestartResumesFromTheStream) {
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30))) << b.repl->StatusJson();
   EXPECT_EQ(b.store.AppliedCount(1), 3200u);
-  // Resumed where JetStream had it, not from the start of the change log.
+  // Resumed where JetStream had it, not from the start of the change log. (A peer can apply a
+  // batch before its publisher has processed JetStream's acknowledgement: wait for those.)
+  ASSERT_TRUE(WaitUntil([&] { return a.repl->Status().publisher.unpublished_mutations == 0; },
+                        absl::Seconds(10)))
+      << a.repl->StatusJson();
   EXPECT_EQ(a.repl->Status().publisher.mutations_published, 1600u);
 }
 
