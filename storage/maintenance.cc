@@ -17,39 +17,6 @@ uint64_t StoreImpl::LastSequence(uint32_t partition) const {
   return last_sequence_[partition].load(std::memory_order_acquire);
 }
 
-absl::StatusOr<std::vector<proto::Mutation>> StoreImpl::ReadChangeLog(uint32_t partition,
-                                                                      uint64_t from,
-                                                                      size_t max_records,
-                                                                      size_t max_bytes) const {
-  if (partition >= num_partitions_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("partition ", partition, " is out of range [0, ", num_partitions_, ")"));
-  }
-  std::vector<proto::Mutation> out;
-  // Only committed records: a record is visible once its group's batch is written, but the
-  // partition's last sequence is published just after, and readers go by that.
-  const uint64_t last = LastSequence(partition);
-  if (max_records == 0 || from > last) return out;
-  const std::string lower = layout::ChangeLogKey(partition, std::max<uint64_t>(from, 1));
-  const std::string upper = layout::ChangeLogKey(partition, last + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, changelog_cf_));
-  size_t bytes = 0;
-  for (it->Seek(lower); it->Valid() && out.size() < max_records; it->Next()) {
-    if (!out.empty() && bytes + it->value().size() > max_bytes) break;
-    proto::Mutation m;
-    if (!m.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("bad change-log record");
-    }
-    bytes += it->value().size();
-    out.push_back(std::move(m));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
-  return out;
-}
-
 absl::StatusOr<std::vector<ChangeLogRecord>> StoreImpl::ReadChangeLogRecords(
     uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const {
   if (partition >= num_partitions_) {
@@ -57,7 +24,9 @@ absl::StatusOr<std::vector<ChangeLogRecord>> StoreImpl::ReadChangeLogRecords(
         absl::StrCat("partition ", partition, " is out of range [0, ", num_partitions_, ")"));
   }
   std::vector<ChangeLogRecord> out;
-  const uint64_t last = LastSequence(partition);  // only committed records (see ReadChangeLog)
+  // Only committed records: a record is visible once its group's batch is written, but the
+  // partition's last sequence is published just after, and readers go by that.
+  const uint64_t last = LastSequence(partition);
   if (max_records == 0 || from > last) return out;
   const std::string lower = layout::ChangeLogKey(partition, std::max<uint64_t>(from, 1));
   const std::string upper = layout::ChangeLogKey(partition, last + 1);
@@ -78,6 +47,22 @@ absl::StatusOr<std::vector<ChangeLogRecord>> StoreImpl::ReadChangeLogRecords(
     out.push_back(std::move(r));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  return out;
+}
+
+absl::StatusOr<std::vector<proto::Mutation>> StoreImpl::ReadChangeLog(uint32_t partition,
+                                                                      uint64_t from,
+                                                                      size_t max_records,
+                                                                      size_t max_bytes) const {
+  // The records as stored, parsed: one iteration of the change log for both readers.
+  ASSIGN_OR_RETURN(std::vector<ChangeLogRecord> records,
+                   ReadChangeLogRecords(partition, from, max_records, max_bytes));
+  std::vector<proto::Mutation> out(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!out[i].ParseFromString(records[i].bytes)) {
+      return absl::DataLossError("bad change-log record");
+    }
+  }
   return out;
 }
 
