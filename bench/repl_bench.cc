@@ -198,6 +198,10 @@ class TimedStore final : public storage::Store {
     return inner_->AppliedWatermark(o, p);
   }
   clock::Timestamp AppliedHlc(clock::RegionId o) const override { return inner_->AppliedHlc(o); }
+  std::optional<clock::Timestamp> ClosedHlc(clock::RegionId o) const override {
+    return inner_->ClosedHlc(o);
+  }
+  absl::StatusOr<uint32_t> WriteHeartbeats() override { return inner_->WriteHeartbeats(); }
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp t) override {
     return inner_->PurgeTombstones(t);
   }

@@ -55,6 +55,17 @@ absl::Status CheckShape(const proto::MutationBatch& batch, clock::RegionId own,
       return Malformed(batch, absl::StrCat("mutation ", i, " has another origin"));
     }
     if (m.hlc() == 0) return Malformed(batch, absl::StrCat("mutation ", i, " has no hlc"));
+    // A partition's records have increasing hlcs (ClosedHlc relies on it).
+    if (i > 0 && m.hlc() < batch.mutations(i - 1).hlc()) {
+      return Malformed(batch, absl::StrCat("mutation ", i, " has an hlc below its predecessor's"));
+    }
+    if (m.kind() == proto::Mutation::HEARTBEAT) {
+      if (m.origin_partitions() == 0 || batch.partition() >= m.origin_partitions()) {
+        return Malformed(batch, absl::StrCat("heartbeat ", i, " has ", m.origin_partitions(),
+                                             " partitions"));
+      }
+      continue;
+    }
     if (m.table().empty()) return Malformed(batch, absl::StrCat("mutation ", i, " has no table"));
     switch (m.kind()) {
       case proto::Mutation::PUT:
@@ -175,6 +186,13 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
       store->watermarks_[(uint64_t{batch_.origin_region()} << 32) | batch_.partition()] =
           batch_.last_sequence();
       store->applied_hlc_[batch_.origin_region()] = applied_hlc;
+      const uint64_t stream = (uint64_t{batch_.origin_region()} << 32) | batch_.partition();
+      store->closed_hlc_[stream] = batch_.mutations(batch_.mutations_size() - 1).hlc();
+      for (const proto::Mutation& m : batch_.mutations()) {
+        if (m.kind() == proto::Mutation::HEARTBEAT) {
+          store->origin_partitions_[batch_.origin_region()] = m.origin_partitions();
+        }
+      }
     }
     store->remote_applied_.fetch_add(result.applied, std::memory_order_relaxed);
   }
@@ -262,6 +280,7 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
 
   for (int i = skip; i < batch.mutations_size(); ++i) {
     const proto::Mutation& m = batch.mutations(i);
+    if (m.kind() == proto::Mutation::HEARTBEAT) continue;  // nothing but its hlc (Publish)
     const clock::Version v{m.hlc(), m.origin_region()};
     if (IsTableKind(m.kind())) {
       std::shared_ptr<const CatalogEntry> stored = lookup(m.table());

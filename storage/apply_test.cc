@@ -330,6 +330,23 @@ TEST_F(ApplyTest, GapsAndMalformedBatchesChangeNothing) {
       {"mixed origin",
        [](proto::MutationBatch* b) { b->mutable_mutations(1)->set_origin_region(3); }},
       {"no hlc", [](proto::MutationBatch* b) { b->mutable_mutations(1)->set_hlc(0); }},
+      {"hlc going back",
+       [](proto::MutationBatch* b) {
+         b->mutable_mutations(1)->set_hlc(b->mutations(0).hlc() - 1);
+       }},
+      {"heartbeat without partitions",
+       [](proto::MutationBatch* b) {
+         proto::Mutation* m = b->mutable_mutations(1);
+         m->set_kind(proto::Mutation::HEARTBEAT);
+         m->clear_table();
+         m->clear_item();
+       }},
+      {"heartbeat with fewer partitions than its own",
+       [&](proto::MutationBatch* b) {
+         proto::Mutation* m = b->mutable_mutations(1);
+         m->set_kind(proto::Mutation::HEARTBEAT);
+         m->set_origin_partitions(p);
+       }},
       {"unknown kind",
        [](proto::MutationBatch* b) {
          b->mutable_mutations(1)->set_kind(static_cast<proto::Mutation::Kind>(0));
@@ -578,6 +595,64 @@ TEST(ApplyPropertyTest, AnyArrivalOrderConverges) {
     }
     for (int o = 0; o < 3; ++o) EXPECT_EQ(DigestOf(*origins[o]->store), want) << "origin " << o;
   }
+}
+
+// Heartbeats close idle partitions; ClosedHlc is the smallest last-applied hlc over every
+// partition of the origin, unknown until each has been heard from; a tombstone below it (and
+// past the grace period) can be purged, and the purge leaves the digest as it was.
+TEST_F(ApplyTest, HeartbeatsCloseIdlePartitionsForThePurge) {
+  const uint32_t pa = PartitionOf("t", S("a"), 4);
+  ASSERT_TRUE(Put(src_->store.get(), "a", 1, "v").ok());
+  ASSERT_TRUE(Put(src_->store.get(), "b", 1, "v").ok());
+  absl::StatusOr<WriteResult> del = Del(src_->store.get(), "a", 1);
+  ASSERT_TRUE(del.ok());
+  absl::StatusOr<uint32_t> written = src_->store->WriteHeartbeats();
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(*written, 4u) << "the first round after open closes every partition";
+  wall_.Advance(5);
+  ASSERT_TRUE(Put(src_->store.get(), "a", 2, "w").ok());  // partition pa is busy this round
+  EXPECT_EQ(*src_->store->WriteHeartbeats(), 3u);
+  EXPECT_EQ(*src_->store->WriteHeartbeats(), 4u) << "every partition idle since the last round";
+  for (uint32_t p = 0; p < 4; ++p) {
+    std::vector<proto::Mutation> log = *src_->store->ReadChangeLog(p, 1, 1000, 1 << 20);
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back().kind(), proto::Mutation::HEARTBEAT);
+    EXPECT_EQ(log.back().origin_partitions(), 4u);
+    for (size_t i = 1; i < log.size(); ++i) EXPECT_GT(log[i].hlc(), log[i - 1].hlc()) << p;
+  }
+
+  EXPECT_EQ(dst_->store->ClosedHlc(2), std::nullopt) << "nothing heard yet";
+  std::vector<proto::MutationBatch> batches = AllBatches(*src_->store, 2, 1000);
+  ASSERT_EQ(batches.size(), 4u);
+  clock::Timestamp expected = UINT64_MAX;
+  for (const proto::MutationBatch& b : batches) {
+    expected = std::min(expected, b.mutations(b.mutations_size() - 1).hlc());
+    if (b.partition() == pa) continue;
+    ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+  }
+  EXPECT_EQ(dst_->store->ClosedHlc(2), std::nullopt) << "partition " << pa << " not heard yet";
+  for (const proto::MutationBatch& b : batches) {
+    if (b.partition() == pa) {
+      ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+    }
+  }
+  ASSERT_EQ(dst_->store->ClosedHlc(2), expected);
+  EXPECT_GT(*dst_->store->ClosedHlc(2), del->version.hlc);
+  EXPECT_EQ(dst_->store->ClosedHlc(3), std::nullopt) << "another origin";
+  EXPECT_EQ(dst_->store->GetTableStats("t")->tombstones, 1u);
+  EXPECT_EQ(dst_->store->GetTableStats("t")->live_items, 2u);
+
+  const std::string digest = dst_->store->Digest("t")->digest;
+  EXPECT_EQ(*dst_->store->PurgeTombstones(*dst_->store->ClosedHlc(2)), 0u) << "grace period";
+  wall_.Advance(absl::ToInt64Milliseconds(dst_->options.tombstone_grace));
+  EXPECT_EQ(*dst_->store->PurgeTombstones(del->version.hlc), 0u) << "not below the horizon";
+  EXPECT_EQ(*dst_->store->PurgeTombstones(*dst_->store->ClosedHlc(2)), 1u);
+  EXPECT_EQ(dst_->store->GetTableStats("t")->tombstones, 0u);
+  EXPECT_EQ(dst_->store->Digest("t")->digest, digest) << "tombstones are not in the digest";
+
+  // After a reopen nothing is known until every partition delivers again.
+  dst_->Reopen();
+  EXPECT_EQ(dst_->store->ClosedHlc(2), std::nullopt);
 }
 
 }  // namespace

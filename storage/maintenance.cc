@@ -92,6 +92,19 @@ clock::Timestamp StoreImpl::AppliedHlc(clock::RegionId origin) const {
   return it == applied_hlc_.end() ? 0 : it->second;
 }
 
+std::optional<clock::Timestamp> StoreImpl::ClosedHlc(clock::RegionId origin) const {
+  absl::MutexLock lock(&watermark_mu_);
+  auto partitions = origin_partitions_.find(origin);
+  if (partitions == origin_partitions_.end()) return std::nullopt;
+  std::optional<clock::Timestamp> closed;
+  for (uint32_t p = 0; p < partitions->second; ++p) {
+    auto it = closed_hlc_.find((uint64_t{origin} << 32) | p);
+    if (it == closed_hlc_.end()) return std::nullopt;
+    closed = std::min(closed.value_or(it->second), it->second);
+  }
+  return closed;
+}
+
 std::vector<ConflictRecord> StoreImpl::RecentConflicts() const { return conflicts_.Recent(); }
 
 std::vector<ConflictCount> StoreImpl::ConflictCounts() const { return conflicts_.Counts(); }
@@ -145,7 +158,7 @@ absl::StatusOr<TableDigest> StoreImpl::Digest(absl::string_view table) const {
   if (live == nullptr) {
     return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
   }
-  // Each entry hashes (key_suffix, hlc, origin, tombstone, item bytes) with two seeds; the
+  // Each live item hashes (key_suffix, hlc, origin, 0, item bytes) with two seeds; the
   // lanes are wrapping sums, so the digest does not depend on iteration order and two regions
   // holding the same versions agree whatever their local table ids.
   const std::string lower = layout::TablePrefix(live->table_id);
@@ -164,21 +177,23 @@ absl::StatusOr<TableDigest> StoreImpl::Digest(absl::string_view table) const {
     if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError("bad stored item");
     }
+    if (stored.tombstone()) {
+      // Counted, not hashed: regions purge tombstones at different moments (each when its
+      // own purge horizon passes them), and a purged tombstone reads the same as one kept.
+      ++digest.tombstones;
+      continue;
+    }
     const absl::string_view suffix = View(it->key()).substr(4);
     entry.clear();
     layout::AppendU32(static_cast<uint32_t>(suffix.size()), &entry);
     entry.append(suffix.data(), suffix.size());
     layout::AppendU64(stored.hlc(), &entry);
     layout::AppendU32(stored.origin_region(), &entry);
-    entry.push_back(stored.tombstone() ? 1 : 0);
+    entry.push_back(0);  // tombstone flag: live items hash as they did when tombstones counted
     stored.item().AppendToString(&entry);
     lane1 += layout::Hash64(entry, 0xd16e57a1);
     lane2 += layout::Hash64(entry, 0xd16e57a2);
-    if (stored.tombstone()) {
-      ++digest.tombstones;
-    } else {
-      ++digest.items;
-    }
+    ++digest.items;
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading items"));
   digest.digest = absl::StrFormat("%016x%016x", lane1, lane2);

@@ -148,7 +148,8 @@ struct TableDigest {
   std::string table;
   uint64_t items = 0;       // live items
   uint64_t tombstones = 0;
-  std::string digest;       // lower-case hex, order-independent over (key, version, item bytes)
+  std::string digest;       // lower-case hex, order-independent over the live items
+                            // (key, version, item bytes); tombstones are not in it
 };
 
 struct ConflictRecord {
@@ -258,6 +259,10 @@ class Store {
   // kept (it carries LastSequence across restarts). Reads from a trimmed sequence start at the
   // first record kept.
   virtual absl::Status TrimChangeLog(uint32_t partition, uint64_t below) = 0;
+  // Appends a HEARTBEAT record (hlc = now, no data) to every partition that got no record
+  // since the previous call, and to every partition on the first call after open. Peers learn
+  // from them how far an idle partition is closed (ClosedHlc). Returns how many were written.
+  virtual absl::StatusOr<uint32_t> WriteHeartbeats() = 0;
   // Called after each commit with the partitions that got new records. Must be cheap, must not
   // block and must not call back into the Store (hand off to another thread).
   virtual void SetCommitListener(std::function<void(uint32_t partition, uint64_t last_sequence)>
@@ -276,10 +281,19 @@ class Store {
   virtual uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const = 0;
   // Largest HLC applied from `origin` (for lag and status); 0 when none.
   virtual clock::Timestamp AppliedHlc(clock::RegionId origin) const = 0;
+  // An HLC below which this region has applied every mutation `origin` has written or will
+  // write: the smallest, over the origin's partitions, of the hlc of the last record applied
+  // from each (a partition's records have non-decreasing hlcs in sequence order, and its
+  // next record has an hlc above every record before it). nullopt until a HEARTBEAT from
+  // `origin` has said how many partitions it has and each of them has delivered a record
+  // since this store opened.
+  virtual std::optional<clock::Timestamp> ClosedHlc(clock::RegionId origin) const = 0;
 
   // ---- Maintenance and verification.
-  // Removes tombstones with hlc < safe_hlc (every region has applied past them) whose delete
-  // is older than the grace period. Returns how many were purged.
+  // Removes tombstones with hlc < safe_hlc whose delete is older than the grace period.
+  // safe_hlc must be one below which no mutation of any region can still arrive here (the
+  // smallest ClosedHlc over every other region): a purged tombstone can no longer win against
+  // an older write that arrives late. Returns how many were purged.
   virtual absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) = 0;
   virtual absl::StatusOr<TableDigest> Digest(absl::string_view table) const = 0;
   // Newest first, at most the configured capacity. A conflict is two concurrent writes to one

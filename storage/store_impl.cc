@@ -87,6 +87,46 @@ class StoreImpl::TableChange final : public StoreImpl::CommitRequest {
   CatalogEntry entry_;
 };
 
+// HEARTBEAT records for the partitions that got none since the previous round. Built by the
+// leader like any record, so its hlc is above every record before it in its partition and
+// below every record after it.
+class StoreImpl::Heartbeats final : public StoreImpl::CommitRequest {
+ public:
+  void Build(StoreImpl* store, GroupContext* ctx) override {
+    std::vector<uint64_t>& seen = store->heartbeat_seen_;
+    seen.resize(store->num_partitions_, kNeverLooked);
+    proto::Mutation m;
+    m.set_kind(proto::Mutation::HEARTBEAT);
+    m.set_origin_region(store->options_.region_id);
+    m.set_origin_partitions(store->num_partitions_);
+    for (uint32_t p = 0; p < store->num_partitions_; ++p) {
+      auto in_group = ctx->sequences.find(p);
+      const uint64_t last = in_group != ctx->sequences.end()
+                                ? in_group->second
+                                : store->last_sequence_[p].load(std::memory_order_relaxed);
+      if (seen[p] != kNeverLooked && seen[p] != last) {
+        seen[p] = last;  // records went out since the last round: they close the partition
+        continue;
+      }
+      m.set_hlc(store->clock_->Now());
+      m.set_sequence(ctx->NextSequence(*store, p));
+      ctx->batch.Put(store->changelog_cf_, layout::ChangeLogKey(p, m.sequence()),
+                     m.SerializeAsString());
+      seen[p] = m.sequence();
+      ++written;
+    }
+  }
+  void Publish(StoreImpl*) override {}
+
+  uint32_t written = 0;
+};
+
+absl::StatusOr<uint32_t> StoreImpl::WriteHeartbeats() {
+  Heartbeats request;
+  RETURN_IF_ERROR(queue_.Submit(&request));
+  return request.written;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Open and recovery.
 

@@ -74,6 +74,7 @@ class StoreImpl final : public Store {
 
   uint32_t num_partitions() const override { return num_partitions_; }
   uint64_t LastSequence(uint32_t partition) const override;
+  absl::StatusOr<uint32_t> WriteHeartbeats() override;
   absl::StatusOr<std::vector<ChangeLogRecord>> ReadChangeLogRecords(
       uint32_t partition, uint64_t from, size_t max_records, size_t max_bytes) const override;
   absl::StatusOr<std::vector<proto::Mutation>> ReadChangeLog(uint32_t partition, uint64_t from,
@@ -86,6 +87,7 @@ class StoreImpl final : public Store {
   absl::StatusOr<ApplyResult> ApplyBatch(const proto::MutationBatch& batch) override;
   uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override;
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override;
+  std::optional<clock::Timestamp> ClosedHlc(clock::RegionId origin) const override;
 
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override;
   absl::StatusOr<TableDigest> Digest(absl::string_view table) const override;
@@ -135,6 +137,7 @@ class StoreImpl final : public Store {
   class MultiWrite;
   class PurgeRequest;
   class TableChange;
+  class Heartbeats;
   class RemoteApply;
   // A local write's key, resolved against its table.
   struct PreparedKey {
@@ -208,6 +211,15 @@ class StoreImpl final : public Store {
   absl::flat_hash_map<uint64_t, uint64_t> watermarks_ ABSL_GUARDED_BY(watermark_mu_);
   absl::flat_hash_map<clock::RegionId, clock::Timestamp> applied_hlc_
       ABSL_GUARDED_BY(watermark_mu_);
+  // Since open: hlc of the last record applied per (origin << 32 | partition), and each
+  // origin's number of partitions as its last HEARTBEAT said (ClosedHlc).
+  absl::flat_hash_map<uint64_t, clock::Timestamp> closed_hlc_ ABSL_GUARDED_BY(watermark_mu_);
+  absl::flat_hash_map<clock::RegionId, uint32_t> origin_partitions_
+      ABSL_GUARDED_BY(watermark_mu_);
+  // Per partition, its last sequence when WriteHeartbeats last looked (kNeverLooked before
+  // the first call). Touched only by the commit leader, in Heartbeats::Build.
+  static constexpr uint64_t kNeverLooked = UINT64_MAX;
+  std::vector<uint64_t> heartbeat_seen_;
 
   absl::Mutex stream_locks_mu_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<absl::Mutex>> stream_locks_

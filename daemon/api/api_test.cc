@@ -380,6 +380,10 @@ class HookedStore final : public storage::Store {
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override {
     return base_->AppliedHlc(origin);
   }
+  std::optional<clock::Timestamp> ClosedHlc(clock::RegionId origin) const override {
+    return base_->ClosedHlc(origin);
+  }
+  absl::StatusOr<uint32_t> WriteHeartbeats() override { return base_->WriteHeartbeats(); }
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override {
     return base_->PurgeTombstones(safe_hlc);
   }

@@ -60,6 +60,11 @@ class MemoryStore final : public storage::Store {
   absl::StatusOr<storage::ApplyResult> ApplyBatch(const proto::MutationBatch& batch) override;
   uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override;
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override;
+  // The transport tests do not exercise the purge horizon.
+  std::optional<clock::Timestamp> ClosedHlc(clock::RegionId) const override {
+    return std::nullopt;
+  }
+  absl::StatusOr<uint32_t> WriteHeartbeats() override { return 0u; }
   absl::StatusOr<uint64_t> PurgeTombstones(clock::Timestamp safe_hlc) override;
   absl::StatusOr<storage::TableDigest> Digest(absl::string_view table) const override;
   std::vector<storage::ConflictRecord> RecentConflicts() const override;
