@@ -9,7 +9,14 @@
 # to response; "sched p99" also counts the client's own lateness against its schedule (see
 # bench/api_bench.cc), which on a shared machine is mostly the load generator waiting for a core.
 #
-# Usage: bench/run_api_bench.sh            (env: RUNS=3 DURATION=5 CONNS=16 KEYS=10000 ITEM=200)
+# Each round also measures the ceiling: build/bin/http_ceiling, a responder that answers every
+# request with canned bytes and does nothing else, under the same client (and again with the
+# client multiplexing its connections over CLIENT_THREADS epoll threads, which leaves more of the
+# machine to the server). No server can answer faster than that on this machine; the summary
+# sets it against the 10x-dynalite target.
+#
+# Usage: bench/run_api_bench.sh            (env: RUNS=3 DURATION=5 CONNS=16 KEYS=10000 ITEM=200
+#                                             CLIENT_THREADS=2)
 # dynalite is installed with npm under build/dynalite the first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +26,11 @@ DURATION="${DURATION:-5}"
 CONNS="${CONNS:-16}"
 KEYS="${KEYS:-10000}"
 ITEM="${ITEM:-200}"
+CLIENT_THREADS="${CLIENT_THREADS:-2}"
 BUILD="${GT_BUILD_DIR:-build}"
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGT_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD" -j2 --target globaltabled api_bench >/dev/null
+cmake --build "$BUILD" -j2 --target globaltabled api_bench http_ceiling >/dev/null
 if [[ ! -x "$BUILD/dynalite/node_modules/.bin/dynalite" ]]; then
   mkdir -p "$BUILD/dynalite"
   (cd "$BUILD/dynalite" && npm install --no-audit --no-fund --silent dynalite@4.0.0)
@@ -40,7 +48,9 @@ wait_port() {
 WORK="$(mktemp -d)"
 GT_PID=""
 DY_PID=""
+CE_PID=""
 cleanup() {
+  [[ -n "$CE_PID" ]] && kill "$CE_PID" 2>/dev/null && wait "$CE_PID" 2>/dev/null || true
   [[ -n "$GT_PID" ]] && kill "$GT_PID" 2>/dev/null && wait "$GT_PID" 2>/dev/null || true
   [[ -n "$DY_PID" ]] && kill "$DY_PID" 2>/dev/null && wait "$DY_PID" 2>/dev/null || true
   rm -rf "$WORK"
@@ -55,7 +65,11 @@ DY_PORT="$(free_port)"
 node "$BUILD/dynalite/node_modules/dynalite/cli.js" --port "$DY_PORT" --createTableMs 0 \
   --deleteTableMs 0 --updateTableMs 0 >"$WORK/dy.log" 2>&1 &
 DY_PID=$!
+CE_PORT="$(free_port)"
+"$BUILD/bin/http_ceiling" --port "$CE_PORT" &
+CE_PID=$!
 wait_port "$GT_PORT"
+wait_port "$CE_PORT"
 wait_port "$DY_PORT"
 
 RESULTS="$WORK/results.txt"
@@ -76,6 +90,10 @@ for run in $(seq "$RUNS"); do
   for op in put get query; do
     bench globaltabled "$GT_PORT" --op "$op"
     bench dynalite "$DY_PORT" --op "$op"
+    if [[ $op != query ]]; then
+      bench ceiling "$CE_PORT" --op "$op"
+      bench ceiling-mux "$CE_PORT" --op "$op" --client-threads "$CLIENT_THREADS"
+    fi
   done
   for op in put get; do
     name=$([[ $op == put ]] && echo PutItem || echo GetItem)
@@ -111,6 +129,11 @@ print()
 for op in ("PutItem", "GetItem", "Query"):
     ratio = med(("globaltabled", op, "max"), "throughput") / med(("dynalite", op, "max"), "throughput")
     print(f"{op}: throughput ratio globaltabled/dynalite = {ratio:.1f}x (target >= 10x for Put/Get)")
+for op in ("PutItem", "GetItem"):
+    target = 10 * med(("dynalite", op, "max"), "throughput")
+    print(f"{op}: 10x dynalite = {target:.0f}/s; do-nothing responder = "
+          f"{med(('ceiling', op, 'max'), 'throughput'):.0f}/s with the same client, "
+          f"{med(('ceiling-mux', op, 'max'), 'throughput'):.0f}/s with the multiplexed client")
 for op in ("PutItem", "GetItem"):
     ours = med(("globaltabled", op, "half"), "p99_ms")
     theirs = med(("dynalite", op, "max"), "p99_ms")
