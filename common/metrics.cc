@@ -102,6 +102,12 @@ Metrics::Metrics(std::string region)
                              "Live items per table.", region_)),
       store_tombstones_(Make(BuildGauge(), *registry_, "globaltable_store_tombstones",
                              "Tombstones not yet purged per table.", region_)),
+      tombstones_purged_(Make(BuildCounter(), *registry_, "globaltable_tombstones_purged_total",
+                              "Tombstones removed by the purge.", region_)),
+      tombstone_horizon_age_(Make(BuildGauge(), *registry_,
+                                  "globaltable_tombstone_horizon_age_seconds",
+                                  "How far the tombstone purge horizon trails the clock; -1 "
+                                  "while unknown.", region_)),
       store_sst_bytes_(Make(BuildGauge(), *registry_, "globaltable_store_sst_bytes",
                             "RocksDB live SST bytes.", region_)),
       store_pending_compaction_(Make(BuildGauge(), *registry_,
@@ -128,6 +134,8 @@ Metrics::Metrics(std::string region)
   PublishedBytes();
   ChangeLogMutations();
   StoreSstBytes();
+  TombstonesPurged();
+  TombstoneHorizonAge().Set(-1);
   StorePendingCompactionBytes();
   SetWriteMode("active");
 }
@@ -220,6 +228,10 @@ prometheus::Gauge& Metrics::StoreLiveItems(absl::string_view table) {
 prometheus::Gauge& Metrics::StoreTombstones(absl::string_view table) {
   return store_tombstones_.Add({{"table", S(table)}});
 }
+
+prometheus::Counter& Metrics::TombstonesPurged() { return tombstones_purged_.Add({}); }
+
+prometheus::Gauge& Metrics::TombstoneHorizonAge() { return tombstone_horizon_age_.Add({}); }
 prometheus::Gauge& Metrics::StoreSstBytes() { return store_sst_bytes_.Add({}); }
 prometheus::Gauge& Metrics::StorePendingCompactionBytes() {
   return store_pending_compaction_.Add({});

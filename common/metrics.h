@@ -81,6 +81,9 @@ class Metrics {
   // ---- Store.
   prometheus::Gauge& StoreLiveItems(absl::string_view table);
   prometheus::Gauge& StoreTombstones(absl::string_view table);
+  prometheus::Counter& TombstonesPurged();
+  // Seconds the purge horizon trails this region's clock; -1 while it is unknown.
+  prometheus::Gauge& TombstoneHorizonAge();
   prometheus::Gauge& StoreSstBytes();
   prometheus::Gauge& StorePendingCompactionBytes();
 
@@ -117,6 +120,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& api_shed_;
   prometheus::Family<prometheus::Gauge>& store_live_items_;
   prometheus::Family<prometheus::Gauge>& store_tombstones_;
+  prometheus::Family<prometheus::Counter>& tombstones_purged_;
+  prometheus::Family<prometheus::Gauge>& tombstone_horizon_age_;
   prometheus::Family<prometheus::Gauge>& store_sst_bytes_;
   prometheus::Family<prometheus::Gauge>& store_pending_compaction_;
   prometheus::Family<prometheus::Gauge>& drill_rto_;

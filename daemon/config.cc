@@ -233,7 +233,18 @@ absl::StatusOr<DeploymentConfig> ParseRoot(const Where& where, const YAML::Node&
   if (entries.count("replication")) {
     ASSIGN_OR_RETURN(auto repl_entries,
                      MapEntries(where, entries["replication"], "replication",
-                                {"outbox_max_age_s", "outbox_max_bytes"}));
+                                {"outbox_max_age_s", "outbox_max_bytes", "tombstone_grace_s",
+                                 "tombstone_purge_interval_s"}));
+    if (repl_entries.count("tombstone_grace_s")) {
+      ASSIGN_OR_RETURN(deployment.replication.tombstone_grace_s,
+                       ScalarInt(where, repl_entries["tombstone_grace_s"],
+                                 "replication.tombstone_grace_s", 0, kMaxOutboxAgeS));
+    }
+    if (repl_entries.count("tombstone_purge_interval_s")) {
+      ASSIGN_OR_RETURN(deployment.replication.tombstone_purge_interval_s,
+                       ScalarInt(where, repl_entries["tombstone_purge_interval_s"],
+                                 "replication.tombstone_purge_interval_s", 1, 24 * 3600));
+    }
     if (repl_entries.count("outbox_max_age_s")) {
       ASSIGN_OR_RETURN(deployment.replication.outbox_max_age_s,
                        ScalarInt(where, repl_entries["outbox_max_age_s"],

@@ -11,6 +11,8 @@
 //   replication:                  # optional
 //     outbox_max_age_s: 86400     # the outbox keeps unapplied mutations at most this long
 //     outbox_max_bytes: 0         # and at most this many bytes (0: no size bound)
+//     tombstone_grace_s: 86400    # deleted items' tombstones are kept at least this long
+//     tombstone_purge_interval_s: 600  # how often each region purges older ones
 //   daemon:                       # optional; defaults for every region
 //     workers: 16
 //   regions:
@@ -71,6 +73,11 @@ struct ClockConfig {
 struct ReplicationConfig {
   int64_t outbox_max_age_s = 24 * 3600;  // like DynamoDB Streams' 24 hours
   int64_t outbox_max_bytes = 0;          // 0: no size bound (the disk is)
+  // A delete leaves a tombstone; each region purges it once it is older than the grace period
+  // and below the region's purge horizon (every other region has closed past it, see
+  // docs/architecture.md, "Tombstones"), checking every purge interval.
+  int64_t tombstone_grace_s = 24 * 3600;
+  int64_t tombstone_purge_interval_s = 600;
 };
 
 // Tuning of one daemon. Keys in the file: the field names.

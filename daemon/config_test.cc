@@ -62,12 +62,17 @@ TEST(ConfigTest, ParsesTheReplicationSection) {
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->replication.outbox_max_age_s, 86400);  // no section: DynamoDB Streams' 24 hours
   EXPECT_EQ(d->replication.outbox_max_bytes, 0);      // no size bound
+  EXPECT_EQ(d->replication.tombstone_grace_s, 86400);
+  EXPECT_EQ(d->replication.tombstone_purge_interval_s, 600);
   yaml.insert(yaml.find("daemon:"),
-              "replication:\n  outbox_max_age_s: 172800\n  outbox_max_bytes: 10737418240\n");
+              "replication:\n  outbox_max_age_s: 172800\n  outbox_max_bytes: 10737418240\n"
+              "  tombstone_grace_s: 0\n  tombstone_purge_interval_s: 30\n");
   d = ParseDeployment(yaml, "deploy.yaml");
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->replication.outbox_max_age_s, 172800);
   EXPECT_EQ(d->replication.outbox_max_bytes, int64_t{10} << 30);
+  EXPECT_EQ(d->replication.tombstone_grace_s, 0);
+  EXPECT_EQ(d->replication.tombstone_purge_interval_s, 30);
   yaml = kGood;
   yaml.insert(yaml.find("daemon:"), "replication: {}\n");
   d = ParseDeployment(yaml, "deploy.yaml");
@@ -194,7 +199,17 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"UnknownReplicationKey",
                   Replace(kGood, "daemon:\n", "replication:\n  max_age: 60\ndaemon:\n"),
                   "deploy.yaml:5: replication: unknown key 'max_age' (expected one of "
-                  "outbox_max_age_s, outbox_max_bytes)"},
+                  "outbox_max_age_s, outbox_max_bytes, tombstone_grace_s, "
+                  "tombstone_purge_interval_s)"},
+        Rejection{"TombstoneGraceNegative",
+                  Replace(kGood, "daemon:\n", "replication:\n  tombstone_grace_s: -5\ndaemon:\n"),
+                  "deploy.yaml:5: replication.tombstone_grace_s: expected an integer in [0, "
+                  "31622400]"},
+        Rejection{"PurgeIntervalZero",
+                  Replace(kGood, "daemon:\n",
+                          "replication:\n  tombstone_purge_interval_s: 0\ndaemon:\n"),
+                  "deploy.yaml:5: replication.tombstone_purge_interval_s: expected an integer in "
+                  "[1, 86400]"},
         Rejection{"RegionsNotAList", "regions: 3\n",
                   "deploy.yaml:1: regions: expected a non-empty"},
         Rejection{"Empty", "", "deploy.yaml: the file is empty"},

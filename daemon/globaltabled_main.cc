@@ -24,6 +24,7 @@
 #include "daemon/control/region_control.h"
 #include "daemon/http_server.h"
 #include "daemon/metrics_hooks.h"
+#include "daemon/tombstone_collector.h"
 #include "replication/replicator.h"
 #include "storage/store.h"
 
@@ -68,6 +69,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   store_options.region_name = self.name;
   store_options.num_partitions = self.settings.partitions;
   store_options.sync = self.settings.sync;
+  store_options.tombstone_grace = absl::Seconds(config.deployment.replication.tombstone_grace_s);
   ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                    storage::Store::Open(store_options, &hlc));
 
@@ -162,6 +164,15 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
       std::unique_ptr<HttpServer> admin_server,
       HttpServer::Create(admin_http, [&admin](const HttpRequest& r) { return admin.Handle(r); }));
 
+  TombstoneCollectorOptions tombstone_options;
+  for (const RegionConfig& r : config.deployment.regions) {
+    if (r.id != self.id) tombstone_options.peers.push_back(r.id);
+  }
+  tombstone_options.purge_interval =
+      absl::Seconds(config.deployment.replication.tombstone_purge_interval_s);
+  TombstoneCollector tombstones(store.get(), &hlc, tombstone_options, &metrics);
+  tombstones.Start();
+
   api_server->Start();
   admin_server->Start();
   GT_LOG(INFO) << "globaltabled region " << self.name << " (id " << self.id
@@ -174,6 +185,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_server->Shutdown(kDrainTimeout);
   admin_server->Shutdown(absl::Seconds(1));
   control->SetCutHook(nullptr);
+  tombstones.Stop();
   repl.reset();  // stops publishing before the store (its commit listener) goes away
   store.reset();
   GT_LOG(INFO) << "store closed; exiting";

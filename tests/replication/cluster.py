@@ -183,12 +183,14 @@ class Region:
 class Cluster:
     def __init__(self, binary, names=("us-east-1", "eu-west-1", "ap-south-1"),
                  topology="single", max_clock_offset_ms=None, outbox_max_age_s=None,
-                 outbox_max_bytes=None):
+                 outbox_max_bytes=None, tombstone_grace_s=None, tombstone_purge_interval_s=None):
         self.binary = binary
         self.topology = topology
         self.max_clock_offset_ms = max_clock_offset_ms
-        self.outbox_max_age_s = outbox_max_age_s
-        self.outbox_max_bytes = outbox_max_bytes
+        self.replication = {"outbox_max_age_s": outbox_max_age_s,
+                            "outbox_max_bytes": outbox_max_bytes,
+                            "tombstone_grace_s": tombstone_grace_s,
+                            "tombstone_purge_interval_s": tombstone_purge_interval_s}
         self.workdir = tempfile.mkdtemp(prefix="gt-repl-")
         self.regions = [Region(self, n, i + 1) for i, n in enumerate(names)]
         self.nats = []
@@ -219,12 +221,10 @@ class Cluster:
         lines = ["nats:", f"  topology: {self.topology}", f"  urls: [{self.nats[0].url}]"]
         if self.max_clock_offset_ms is not None:
             lines += ["clock:", f"  max_offset_ms: {self.max_clock_offset_ms}"]
-        if self.outbox_max_age_s is not None or self.outbox_max_bytes is not None:
+        replication = {k: v for k, v in self.replication.items() if v is not None}
+        if replication:
             lines.append("replication:")
-            if self.outbox_max_age_s is not None:
-                lines.append(f"  outbox_max_age_s: {self.outbox_max_age_s}")
-            if self.outbox_max_bytes is not None:
-                lines.append(f"  outbox_max_bytes: {self.outbox_max_bytes}")
+            lines += [f"  {k}: {v}" for k, v in replication.items()]
         lines.append("regions:")
         for r in self.regions:
             lines += [f"  - name: {r.name}", f"    id: {r.id}",

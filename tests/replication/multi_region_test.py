@@ -16,7 +16,11 @@
      (visible in their /v1/replication status) while nothing is corrupted (their clocks are
      not dragged ahead, nothing of it is applied, they agree with each other and still
      replicate to it), and once its clock is fixed everything converges;
-  7. a table deleted in one region is deleted in all.
+  7. a table deleted in one region is deleted in all;
+  8. tombstones of deletes stay while a region is down (it could still send an older write of
+     the same item) and are purged in every region once it is back and has closed past them.
+     The deployment file sets a short grace period and purge interval for the whole run, so
+     tests 2-7 also run with tombstones being purged under them.
 
 Usage: multi_region_test.py --binary build/bin/globaltabled
        [--topology single|domains|supercluster] [--only 1,3]
@@ -40,6 +44,8 @@ MAX_CLOCK_OFFSET_MS = 5000  # the deployment file's clock.max_offset_ms (test 6 
 # The deployment file's replication section, checked on every outbox stream by test 1.
 OUTBOX_MAX_AGE_S = 7200
 OUTBOX_MAX_BYTES = 1 << 30
+TOMBSTONE_GRACE_S = 2
+TOMBSTONE_PURGE_INTERVAL_S = 1
 
 
 def create_table(region, name=TABLE):
@@ -293,13 +299,18 @@ def restart_with_clock(region, offset):
     region.start(env=env)
 
 
-def max_offset_seconds(region):
-    """globaltable_clock_max_offset_seconds as the daemon exports it."""
+def metric(region, name):
+    """A label-less globaltable_ series (besides `region`) as the daemon exports it."""
     with urllib.request.urlopen(f"http://127.0.0.1:{region.admin_port}/metrics", timeout=5) as r:
         text = r.read().decode()
-    m = re.search(r"^globaltable_clock_max_offset_seconds\{[^}]*\} (\S+)$", text, re.M)
-    assert m, "no globaltable_clock_max_offset_seconds in /metrics"
+    m = re.search(rf"^{name}\{{[^}}]*\}} (\S+)$", text, re.M)
+    assert m, f"no {name} in /metrics"
     return float(m.group(1))
+
+
+def max_offset_seconds(region):
+    """globaltable_clock_max_offset_seconds as the daemon exports it."""
+    return metric(region, "globaltable_clock_max_offset_seconds")
 
 
 def last_local_hlc_millis(region):
@@ -374,6 +385,46 @@ def test_delete_table(cluster):
                "table deletion replicated")
 
 
+def tombstones(region, table=TABLE):
+    return region.digest(table)["tombstones"]
+
+
+def test_tombstones_purged(cluster):
+    """Deletes' tombstones stay while a region that could still send an older write is down,
+    and go everywhere once every region has closed past them (and the grace period passed)."""
+    us, eu, ap = cluster.regions
+    keys = [f"tomb-{i}" for i in range(10)]
+    for k in keys:
+        put(us, k, "v")
+    wait_until(lambda: all(get_value(r, keys[-1]) == "v" for r in cluster.regions), 30,
+               "the items in every region")
+    wait_until(lambda: all(metric(r, "globaltable_tombstone_horizon_age_seconds") >= 0
+                           for r in cluster.regions), 30, "a known purge horizon everywhere")
+    purged_before = [metric(r, "globaltable_tombstones_purged_total") for r in cluster.regions]
+
+    ap.kill()
+    for k in keys:
+        eu.client().delete_item(TableName=TABLE, Key={"pk": {"S": k}})
+    wait_until(lambda: get_value(us, keys[-1]) is None, 30, "the deletes in us-east-1")
+    # The stopped region's last heartbeat holds the horizon: it falls behind the clock, past
+    # the grace period, and the tombstones stay.
+    held = TOMBSTONE_GRACE_S + 2 * TOMBSTONE_PURGE_INTERVAL_S + 1
+    wait_until(lambda: all(metric(r, "globaltable_tombstone_horizon_age_seconds") > held
+                           for r in (us, eu)), 60, "the horizon held back by the stopped region")
+    for r in (us, eu):
+        assert tombstones(r) >= len(keys), f"{r.name} purged while a region was down"
+        assert all(get_value(r, k) is None for k in keys[:3]), f"{r.name} lost a delete"
+
+    ap.start()
+    wait_until(lambda: all(tombstones(r) == 0 for r in cluster.regions), 60,
+               "every tombstone purged in every region")
+    for r, before in zip(cluster.regions, purged_before):
+        purged = metric(r, "globaltable_tombstones_purged_total") - before
+        assert purged >= len(keys), f"{r.name} purged {purged}"
+    wait_converged(cluster)
+    assert all(get_value(r, k) is None for r in cluster.regions for k in keys)
+
+
 TESTS = {
     "1": test_write_visible_everywhere,
     "2": test_conflicts_converge,
@@ -382,6 +433,7 @@ TESTS = {
     "5": test_cut_region_healed,
     "6": test_clock_skew,
     "7": test_delete_table,
+    "8": test_tombstones_purged,
 }
 
 
@@ -394,7 +446,9 @@ def main():
     args = ap.parse_args()
     cluster = Cluster(args.binary, topology=args.topology,
                       max_clock_offset_ms=MAX_CLOCK_OFFSET_MS,
-                      outbox_max_age_s=OUTBOX_MAX_AGE_S, outbox_max_bytes=OUTBOX_MAX_BYTES)
+                      outbox_max_age_s=OUTBOX_MAX_AGE_S, outbox_max_bytes=OUTBOX_MAX_BYTES,
+                      tombstone_grace_s=TOMBSTONE_GRACE_S,
+                      tombstone_purge_interval_s=TOMBSTONE_PURGE_INTERVAL_S)
     failed = False
     try:
         cluster.start()

@@ -245,6 +245,8 @@ class Example:
         self.clock_max_offset_ms = int(variables["clock_max_offset_ms"]["default"])
         self.outbox_max_age_s = int(variables["outbox_max_age_s"]["default"])
         self.outbox_max_bytes = int(variables["outbox_max_bytes"]["default"])
+        self.tombstone_grace_s = int(variables["tombstone_grace_s"]["default"])
+        self.tombstone_purge_interval_s = int(variables["tombstone_purge_interval_s"]["default"])
         self.domain = parsed[os.path.join(example_dir, "terraform.tfvars.example")]["dns_domain"]
         self.topology = example.blocks("variable")["nats_topology"]["default"]
         regions = example.blocks("module")["global_table"]["regions"]
@@ -291,7 +293,9 @@ def check_deployment_fixture(fixture, ex, problems):
         "nats": {"topology": ex.topology, "urls": [f"nats://127.0.0.1:{p['nats_client']}"]},
         "clock": {"max_offset_ms": ex.clock_max_offset_ms},
         "replication": {"outbox_max_age_s": ex.outbox_max_age_s,
-                        "outbox_max_bytes": ex.outbox_max_bytes},
+                        "outbox_max_bytes": ex.outbox_max_bytes,
+                        "tombstone_grace_s": ex.tombstone_grace_s,
+                        "tombstone_purge_interval_s": ex.tombstone_purge_interval_s},
         "regions": [
             {
                 "name": n,

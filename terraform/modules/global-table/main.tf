@@ -12,7 +12,7 @@ locals {
     for s in ["r1", "r2", "r3", "r4", "r5"] : s => { for n, r in var.regions : n => r if r.slot == s }
   }
 
-  eips = merge(aws_eip.r1, aws_eip.r2, aws_eip.r3, aws_eip.r4, aws_eip.r5)
+  eips      = merge(aws_eip.r1, aws_eip.r2, aws_eip.r3, aws_eip.r4, aws_eip.r5)
   public_ip = { for n, e in local.eips : n => e.public_ip }
 
   # Route 53 health checkers must reach the API port when health checks are on.

@@ -27,8 +27,10 @@ locals {
       max_offset_ms = var.clock_max_offset_ms
     }
     replication = {
-      outbox_max_age_s = var.outbox_max_age_s
-      outbox_max_bytes = var.outbox_max_bytes
+      outbox_max_age_s           = var.outbox_max_age_s
+      outbox_max_bytes           = var.outbox_max_bytes
+      tombstone_grace_s          = var.tombstone_grace_s
+      tombstone_purge_interval_s = var.tombstone_purge_interval_s
     }
     regions = [
       for n in local.names : {

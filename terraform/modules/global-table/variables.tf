@@ -111,6 +111,28 @@ variable "outbox_max_bytes" {
   }
 }
 
+variable "tombstone_grace_s" {
+  type        = number
+  default     = 86400
+  description = "Minimum time a deleted item's tombstone is kept, in seconds (rendered as replication.tombstone_grace_s). A region purges a tombstone only after every other region has closed past it, so the grace is a floor, not what keeps deletes correct."
+
+  validation {
+    condition     = var.tombstone_grace_s == floor(var.tombstone_grace_s) && var.tombstone_grace_s >= 0 && var.tombstone_grace_s <= 31622400
+    error_message = "tombstone_grace_s must be an integer in 0..31622400 (globaltabled's limits)."
+  }
+}
+
+variable "tombstone_purge_interval_s" {
+  type        = number
+  default     = 600
+  description = "How often each region looks for tombstones to purge, in seconds (rendered as replication.tombstone_purge_interval_s). Each look scans every table's items."
+
+  validation {
+    condition     = var.tombstone_purge_interval_s == floor(var.tombstone_purge_interval_s) && var.tombstone_purge_interval_s >= 1 && var.tombstone_purge_interval_s <= 86400
+    error_message = "tombstone_purge_interval_s must be an integer in 1..86400 (globaltabled's limits)."
+  }
+}
+
 variable "nats_hub_region" {
   type        = string
   default     = null

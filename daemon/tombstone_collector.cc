@@ -1,0 +1,101 @@
+// TombstoneCollector (see tombstone_collector.h).
+#include "daemon/tombstone_collector.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/log.h"
+#include "common/thread_name.h"
+
+namespace globaltable::daemon {
+
+TombstoneCollector::TombstoneCollector(storage::Store* store, clock::HybridClock* clock,
+                                       TombstoneCollectorOptions options, Metrics* metrics)
+    : store_(store), clock_(clock), options_(std::move(options)), metrics_(metrics) {}
+
+TombstoneCollector::~TombstoneCollector() { Stop(); }
+
+void TombstoneCollector::Start() {
+  thread_ = std::thread([this] {
+    SetThreadName("gt-tombstones");
+    Run();
+  });
+}
+
+void TombstoneCollector::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status TombstoneCollector::Heartbeat() {
+  // Heartbeats are for the other regions; alone, nothing reads (or trims) them.
+  if (options_.peers.empty()) return absl::OkStatus();
+  return store_->WriteHeartbeats().status();
+}
+
+std::optional<clock::Timestamp> TombstoneCollector::Horizon() {
+  const clock::Timestamp now = clock_->Now();
+  std::optional<clock::Timestamp> horizon = now;
+  for (clock::RegionId peer : options_.peers) {
+    std::optional<clock::Timestamp> closed = store_->ClosedHlc(peer);
+    if (!closed.has_value()) {
+      horizon.reset();
+      break;
+    }
+    horizon = std::min(*horizon, *closed);
+  }
+  if (metrics_ != nullptr) {
+    const uint64_t now_ms = clock::PhysicalMillis(now);
+    const double age =
+        horizon.has_value()
+            ? static_cast<double>(now_ms - std::min(now_ms, clock::PhysicalMillis(*horizon))) / 1e3
+            : -1.0;
+    metrics_->TombstoneHorizonAge().Set(age);
+  }
+  return horizon;
+}
+
+absl::StatusOr<uint64_t> TombstoneCollector::Purge() {
+  std::optional<clock::Timestamp> horizon = Horizon();
+  if (!horizon.has_value()) return 0;
+  absl::StatusOr<uint64_t> purged = store_->PurgeTombstones(*horizon);
+  if (purged.ok() && metrics_ != nullptr) {
+    metrics_->TombstonesPurged().Increment(static_cast<double>(*purged));
+  }
+  return purged;
+}
+
+void TombstoneCollector::Run() {
+  absl::Time next_purge = absl::Now() + options_.purge_interval;
+  absl::Status last_error;  // logged once per distinct error, not every second
+  auto report = [&](const absl::Status& s, const char* what) {
+    if (!s.ok() && s != last_error) {
+      GT_LOG(WARNING) << "tombstones: " << what << ": " << s;
+    }
+    last_error = s;
+  };
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(+[](bool* stop) { return *stop; }, &stop_),
+                           options_.heartbeat_interval);
+      if (stop_) return;
+    }
+    report(Heartbeat(), "heartbeat");
+    if (absl::Now() < next_purge) {
+      Horizon();  // keeps the horizon-age gauge current between purges
+      continue;
+    }
+    next_purge = absl::Now() + options_.purge_interval;
+    absl::StatusOr<uint64_t> purged = Purge();
+    report(purged.status(), "purge");
+    if (purged.ok() && *purged > 0) {
+      GT_LOG(INFO) << "tombstones: purged " << *purged;
+    }
+  }
+}
+
+}  // namespace globaltable::daemon

@@ -1,0 +1,76 @@
+// TombstoneCollector: keeps this region's change log closing while it is idle (heartbeats) and
+// purges tombstones that no region can still need.
+//
+// A delete leaves a tombstone so that an older write of the same item, still on its way from
+// another region, loses to it instead of bringing the item back. Once every other region has
+// closed past the tombstone's hlc (Store::ClosedHlc: this region has applied everything each
+// of them wrote below it) no such write can arrive any more, and after the grace period the
+// tombstone goes. The horizon is the smallest ClosedHlc over the other regions of the
+// deployment; with no other region it is the clock's now. It is unknown until every other
+// region has delivered from each of its partitions since this daemon started (heartbeats make
+// that happen within a second or so of a region being up), and a region that is down or cut
+// off holds it back: tombstones then accumulate (globaltable_tombstone_horizon_age_seconds).
+//
+//   TombstoneCollector c(store, &clock, {.peers = {2, 3}}, &metrics);
+//   c.Start();   // thread "gt-tombstones": Heartbeat() every second, Purge() every interval
+//
+// Thread-safety: Heartbeat, Horizon and Purge may be called from any thread (tests call them
+// directly, without Start); Start/Stop from one owner thread.
+#ifndef GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
+#define GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
+
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "clock/hlc.h"
+#include "common/metrics.h"
+#include "storage/store.h"
+
+namespace globaltable::daemon {
+
+struct TombstoneCollectorOptions {
+  std::vector<clock::RegionId> peers;  // every other region of the deployment
+  absl::Duration heartbeat_interval = absl::Seconds(1);
+  absl::Duration purge_interval = absl::Minutes(10);
+};
+
+class TombstoneCollector {
+ public:
+  TombstoneCollector(storage::Store* store, clock::HybridClock* clock,
+                     TombstoneCollectorOptions options, Metrics* metrics);
+  ~TombstoneCollector();
+  TombstoneCollector(const TombstoneCollector&) = delete;
+  TombstoneCollector& operator=(const TombstoneCollector&) = delete;
+
+  void Start();
+  void Stop();  // idempotent
+
+  // Heartbeats for this region's idle partitions (Store::WriteHeartbeats); none without peers.
+  absl::Status Heartbeat();
+  // Smallest ClosedHlc over the peers, the clock's now without peers; nullopt while a peer
+  // has not closed any partition since this store opened. Also sets the horizon-age gauge.
+  std::optional<clock::Timestamp> Horizon();
+  // Purges the tombstones below the horizon that are past the grace period (none while the
+  // horizon is unknown). Returns how many went.
+  absl::StatusOr<uint64_t> Purge();
+
+ private:
+  void Run();
+
+  storage::Store* const store_;
+  clock::HybridClock* const clock_;
+  const TombstoneCollectorOptions options_;
+  Metrics* const metrics_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace globaltable::daemon
+
+#endif  // GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
