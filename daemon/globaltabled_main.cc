@@ -168,6 +168,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   for (const RegionConfig& r : config.deployment.regions) {
     if (r.id != self.id) tombstone_options.peers.push_back(r.id);
   }
+  tombstone_options.trim_change_log = tombstone_options.peers.empty() && self.nats_urls.empty();
   tombstone_options.purge_interval =
       absl::Seconds(config.deployment.replication.tombstone_purge_interval_s);
   TombstoneCollector tombstones(store.get(), &hlc, tombstone_options, &metrics);

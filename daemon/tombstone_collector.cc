@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/thread_name.h"
 
 namespace globaltable::daemon {
@@ -34,6 +35,18 @@ absl::Status TombstoneCollector::Heartbeat() {
   // Heartbeats are for the other regions; alone, nothing reads (or trims) them.
   if (options_.peers.empty()) return absl::OkStatus();
   return store_->WriteHeartbeats().status();
+}
+
+absl::Status TombstoneCollector::TrimChangeLog() {
+  if (!options_.trim_change_log) return absl::OkStatus();
+  trimmed_.resize(store_->num_partitions(), 0);
+  for (uint32_t p = 0; p < store_->num_partitions(); ++p) {
+    const uint64_t last = store_->LastSequence(p);
+    if (last <= trimmed_[p]) continue;
+    RETURN_IF_ERROR(store_->TrimChangeLog(p, last));
+    trimmed_[p] = last;
+  }
+  return absl::OkStatus();
 }
 
 std::optional<clock::Timestamp> TombstoneCollector::Horizon() {
@@ -85,6 +98,7 @@ void TombstoneCollector::Run() {
       if (stop_) return;
     }
     report(Heartbeat(), "heartbeat");
+    report(TrimChangeLog(), "change-log trim");
     if (absl::Now() < next_purge) {
       Horizon();  // keeps the horizon-age gauge current between purges
       continue;

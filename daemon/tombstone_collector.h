@@ -14,8 +14,12 @@
 //   TombstoneCollector c(store, &clock, {.peers = {2, 3}}, &metrics);
 //   c.Start();   // thread "gt-tombstones": Heartbeat() every second, Purge() every interval
 //
+// A region without replication (one region, no NATS) also trims its change log here, since no
+// publisher does.
+//
 // Thread-safety: Heartbeat, Horizon and Purge may be called from any thread (tests call them
-// directly, without Start); Start/Stop from one owner thread.
+// directly, without Start); TrimChangeLog from one thread at a time (Run, or a test without
+// Start); Start/Stop from one owner thread.
 #ifndef GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
 #define GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
 
@@ -35,6 +39,9 @@ namespace globaltable::daemon {
 
 struct TombstoneCollectorOptions {
   std::vector<clock::RegionId> peers;  // every other region of the deployment
+  // No replication at all (one region, no NATS): nothing reads the change log, so every round
+  // trims it to each partition's last record (which the store keeps for its sequence).
+  bool trim_change_log = false;
   absl::Duration heartbeat_interval = absl::Seconds(1);
   absl::Duration purge_interval = absl::Minutes(10);
 };
@@ -52,6 +59,8 @@ class TombstoneCollector {
 
   // Heartbeats for this region's idle partitions (Store::WriteHeartbeats); none without peers.
   absl::Status Heartbeat();
+  // With trim_change_log: trims every partition that grew since the last call.
+  absl::Status TrimChangeLog();
   // Smallest ClosedHlc over the peers, the clock's now without peers; nullopt while a peer
   // has not closed any partition since this store opened. Also sets the horizon-age gauge.
   std::optional<clock::Timestamp> Horizon();
@@ -66,6 +75,7 @@ class TombstoneCollector {
   clock::HybridClock* const clock_;
   const TombstoneCollectorOptions options_;
   Metrics* const metrics_;
+  std::vector<uint64_t> trimmed_;  // per partition, the sequence the last trim kept (Run only)
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -101,6 +101,35 @@ TEST_F(TombstoneCollectorTest, WithoutPeersOnlyTheGracePeriodHoldsTombstones) {
   EXPECT_EQ(metrics_.TombstoneHorizonAge().Value(), 0);
 }
 
+TEST_F(TombstoneCollectorTest, ALoneRegionTrimsItsChangeLogAndWritesNoHeartbeats) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Put(r1_.store.get(), "k" + std::to_string(i)).ok());
+  auto records = [&] {
+    size_t n = 0;
+    for (uint32_t p = 0; p < r1_.store->num_partitions(); ++p) {
+      n += r1_.store->ReadChangeLog(p, 1, 10000, 1 << 24)->size();
+    }
+    return n;
+  };
+  const uint64_t last0 = r1_.store->LastSequence(0), last1 = r1_.store->LastSequence(1);
+  ASSERT_EQ(records(), 22u) << "20 puts and the table's creation in both partitions";
+
+  TombstoneCollector keep(r1_.store.get(), &r1_.clock, {}, nullptr);  // replication configured
+  ASSERT_TRUE(keep.Heartbeat().ok());
+  ASSERT_TRUE(keep.TrimChangeLog().ok());
+  EXPECT_EQ(records(), 22u) << "a publisher trims, not the collector; no heartbeats alone";
+
+  TombstoneCollectorOptions alone;
+  alone.trim_change_log = true;
+  TombstoneCollector c(r1_.store.get(), &r1_.clock, alone, nullptr);
+  ASSERT_TRUE(c.TrimChangeLog().ok());
+  EXPECT_EQ(records(), 2u) << "each partition's last record stays";
+  EXPECT_EQ(r1_.store->LastSequence(0), last0);
+  EXPECT_EQ(r1_.store->LastSequence(1), last1);
+  ASSERT_TRUE(Put(r1_.store.get(), "more").ok());
+  ASSERT_TRUE(c.TrimChangeLog().ok());
+  EXPECT_EQ(records(), 2u);
+}
+
 TEST_F(TombstoneCollectorTest, APeerHoldsTheHorizonUntilItHasClosedPastTheTombstone) {
   TombstoneCollectorOptions o1, o2;
   o1.peers = {2};

@@ -14,7 +14,9 @@
 // the drill ended, expected 0.
 //
 // Unplanned (--region A): cut A off from replication both ways while writes continue, count the
-// writes at risk (acknowledged in A, not applied by any peer at the cut), promote a survivor for
+// writes at risk (A's change-log records no peer had applied at the cut: acknowledged writes, and
+// the HEARTBEAT records an idle partition gets once a second, so an idle A can show one per
+// partition when the cut lands within a heartbeat's delivery), promote a survivor for
 // A's single-primary tables, hold the outage, heal, and measure the time until every region has
 // applied every other region's change log up to the heal point; then compare digests (retried
 // until equal or the timeout, since writes may still be arriving).
