@@ -228,13 +228,15 @@ bool Publisher::Setup() {
   return true;
 }
 
+void Publisher::ClearInFlight(Partition* part) {
+  for (const InFlight& f : part->inflight) id_partition_.erase(f.id);
+  total_inflight_ -= static_cast<int>(part->inflight.size());
+  part->inflight.clear();
+}
+
 void Publisher::Rewind(uint32_t p, const std::string& why) {
   Partition& part = parts_[p];
-  for (const InFlight& f : part.inflight) {
-    id_partition_.erase(f.id);
-    --total_inflight_;
-  }
-  part.inflight.clear();
+  ClearInFlight(&part);
   part.next = part.acked + 1;
   part.dirty_since = absl::InfinitePast();
   absl::MutexLock lock(&mu_);
@@ -497,9 +499,7 @@ bool Publisher::RepairSequenceRegression(uint64_t seen) {
   uint64_t republished = 0;
   for (uint32_t p = 0; p < num_partitions_; ++p) {
     Partition& part = parts_[p];
-    for (const InFlight& f : part.inflight) id_partition_.erase(f.id);
-    total_inflight_ -= static_cast<int>(part.inflight.size());
-    part.inflight.clear();
+    ClearInFlight(&part);
     uint64_t from = part.acked + 1;
     while (!part.recent.empty() && part.recent.back().stream_seq >= seen) {
       from = std::min(from, part.recent.back().first);

@@ -114,6 +114,8 @@ class Publisher {
   void OnCommit(uint32_t partition);
   void Run();
   bool Setup();
+  // Forgets a partition's publishes in flight (their acknowledgements will be ignored).
+  void ClearInFlight(Partition* part);
   void Rewind(uint32_t p, const std::string& why);
   // Publishes what is ready; returns the earliest time a lingering partition becomes ready.
   absl::Time Send(absl::Time now);

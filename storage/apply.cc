@@ -14,7 +14,6 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "common/proto_wire.h"
 #include "common/status_macros.h"
 #include "storage/key_codec.h"
 #include "storage/layout.h"
@@ -436,9 +435,7 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       // lost to a concurrent one.
       if (incoming_prev != have) conflict(incoming, have);
     }
-    // The new stored version: the StoredItem's fields around the image, and the image spliced
-    // in as field 4 without copying it into a message first (the same bytes as serializing a
-    // StoredItem holding a copy; StoreTest.RecordsAreCanonicalSerializations checks both paths).
+    // The new stored version, the image spliced in without copying it into a StoredItem.
     const bool tombstone = m.kind() == proto::Mutation::DELETE;
     const size_t live_size = tombstone ? 0 : ItemSize(m.item());
     StatsDelta& d = op.delta;
@@ -456,20 +453,8 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       ++d.live_items;
       d.live_bytes += static_cast<int64_t>(live_size);
     }
-    proto::StoredItem head;  // fields 1-3
-    head.set_hlc(m.hlc());
-    head.set_origin_region(m.origin_region());
-    head.set_tombstone(tombstone);
-    head.AppendToString(&op.value);
-    if (!tombstone) {
-      AppendLengthDelimited(proto::StoredItem::kItemFieldNumber, m.item().SerializeAsString(),
-                            &op.value);
-    }
-    proto::StoredItem tail;  // fields 5-7
-    if (tombstone) tail.set_tombstone_purge_after_ms(clock::PhysicalMillis(m.hlc()));
-    tail.set_prev_hlc(m.prev_hlc());
-    tail.set_prev_region(m.prev_region());
-    tail.AppendToString(&op.value);
+    AppendStoredItem(incoming, incoming_prev, tombstone,
+                     tombstone ? std::string() : m.item().SerializeAsString(), &op.value);
     stored = Version{incoming, incoming_prev, tombstone, live_size};
     ++result.applied;
     kept.push_back(std::move(op));

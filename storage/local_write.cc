@@ -22,7 +22,8 @@ namespace {
 constexpr uint32_t kStoredItemItemField = proto::StoredItem::kItemFieldNumber;
 constexpr uint32_t kMutationItemField = proto::Mutation::kItemFieldNumber;
 static_assert(kStoredItemItemField == 4 && kMutationItemField == 6,
-              "LocalWrite::Build splices the image between the fields around these numbers");
+              "AppendStoredItem and LocalWrite::Build splice the image between the fields "
+              "around these numbers");
 
 }  // namespace
 
@@ -57,17 +58,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
     const std::string image = item_.SerializeAsString();
     std::string value;
 
-    proto::StoredItem head;  // fields 1-3
-    head.set_hlc(version_.hlc);
-    head.set_origin_region(version_.region);
-    head.set_tombstone(tombstone_);
-    head.AppendToString(&value);
-    if (!tombstone_) AppendLengthDelimited(kStoredItemItemField, image, &value);
-    proto::StoredItem tail;  // fields 5-7
-    if (tombstone_) tail.set_tombstone_purge_after_ms(clock::PhysicalMillis(version_.hlc));
-    tail.set_prev_hlc(prev_.hlc);
-    tail.set_prev_region(prev_.region);
-    tail.AppendToString(&value);
+    AppendStoredItem(version_, prev_, tombstone_, image, &value);
     ctx->batch.Put(store->items_cf_, item_key_, value);
 
     value.clear();
@@ -148,6 +139,21 @@ absl::StatusOr<proto::Item> CanonicalKey(const proto::TableSchema& schema, const
   RETURN_IF_ERROR(CanonicalizeItem(&canonical));
   RETURN_IF_ERROR(ValidateKey(schema, canonical));
   return canonical;
+}
+
+void AppendStoredItem(clock::Version version, clock::Version prev, bool tombstone,
+                      absl::string_view image, std::string* out) {
+  proto::StoredItem head;  // fields 1-3
+  head.set_hlc(version.hlc);
+  head.set_origin_region(version.region);
+  head.set_tombstone(tombstone);
+  head.AppendToString(out);
+  if (!tombstone) AppendLengthDelimited(kStoredItemItemField, image, out);
+  proto::StoredItem tail;  // fields 5-7
+  if (tombstone) tail.set_tombstone_purge_after_ms(clock::PhysicalMillis(version.hlc));
+  tail.set_prev_hlc(prev.hlc);
+  tail.set_prev_region(prev.region);
+  tail.AppendToString(out);
 }
 
 bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const proto::Item& item) {

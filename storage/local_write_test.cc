@@ -22,6 +22,42 @@ using testing::N;
 using testing::S;
 using testing::StoreTest;
 
+// The store's RocksDB opened with RocksDB's default options, as an operator's tool would (the
+// store must not depend on anything, a merge operator say, such a tool would not have), every
+// column family by name. Closed by the destructor.
+class RawDb {
+ public:
+  RawDb(const std::string& dir, bool read_only) {
+    std::vector<std::string> names;
+    status_ = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    if (status_.ok()) {
+      status_ = read_only ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, families,
+                                                         &handles, &db)
+                          : rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &db);
+    }
+    db_.reset(db);
+    for (size_t i = 0; i < handles.size(); ++i) families_.emplace_back(names[i], handles[i]);
+  }
+  ~RawDb() {
+    for (auto& [name, handle] : families_) db_->DestroyColumnFamilyHandle(handle);
+  }
+  const rocksdb::Status& status() const { return status_; }
+  rocksdb::DB* db() { return db_.get(); }
+  // (name, handle) of every column family.
+  const std::vector<std::pair<std::string, rocksdb::ColumnFamilyHandle*>>& families() const {
+    return families_;
+  }
+
+ private:
+  rocksdb::Status status_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<std::pair<std::string, rocksdb::ColumnFamilyHandle*>> families_;
+};
+
 TEST_F(StoreTest, WriteManyCommitsEveryItemInOneGroup) {
   CreateOrders();
   ASSERT_TRUE(PutOrder("k0", "1", "old").ok());
@@ -247,28 +283,18 @@ TEST_F(StoreTest, TablesWithoutPersistedCountersAreCountedOnceAtOpen) {
 
   // What a store written before the counters were persisted looks like: no "stats/" keys.
   {
-    // Opened with RocksDB's default options, as an operator's tool would: the store must not
-    // depend on anything (a merge operator, say) such a tool would not have.
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), Options().dir, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), Options().dir, families, &handles, &raw).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != "meta") continue;
-      std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    RawDb raw(Options().dir, /*read_only=*/false);
+    ASSERT_TRUE(raw.status().ok()) << raw.status().ToString();
+    for (const auto& [name, handle] : raw.families()) {
+      if (name != "meta") continue;
+      std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), handle));
       int removed = 0;
       for (it->Seek("stats/"); it->Valid() && it->key().starts_with("stats/"); it->Next()) {
-        ASSERT_TRUE(raw->Delete(rocksdb::WriteOptions(), handles[i], it->key()).ok());
+        ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), handle, it->key()).ok());
         ++removed;
       }
       EXPECT_EQ(removed, 1);
     }
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
   }
 
   Open();
@@ -350,26 +376,19 @@ TEST_F(StoreTest, RecordsAreCanonicalSerializations) {
   ASSERT_TRUE(store_->WriteMany("orders", ops).ok());
   store_.reset();
 
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), Options().dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), Options().dir, families,
-                                           &handles, &raw)
-                  .ok());
+  RawDb raw(Options().dir, /*read_only=*/true);
+  ASSERT_TRUE(raw.status().ok()) << raw.status().ToString();
   int items = 0, tombstones = 0, records = 0;
-  for (size_t i = 0; i < names.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
+  for (const auto& [name, handle] : raw.families()) {
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), handle));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string value = it->value().ToString();
-      if (names[i] == "items") {
+      if (name == "items") {
         proto::StoredItem stored;
         ASSERT_TRUE(stored.ParseFromString(value));
         EXPECT_EQ(stored.SerializeAsString(), value) << stored.DebugString();
         ++(stored.tombstone() ? tombstones : items);
-      } else if (names[i] == "changelog") {
+      } else if (name == "changelog") {
         proto::Mutation m;
         ASSERT_TRUE(m.ParseFromString(value));
         EXPECT_EQ(m.SerializeAsString(), value) << m.DebugString();
@@ -381,8 +400,6 @@ TEST_F(StoreTest, RecordsAreCanonicalSerializations) {
   EXPECT_EQ(items, 3 + 5);       // a, m0, m1; r0 and r2..r5 applied from region 2
   EXPECT_EQ(tombstones, 2 + 1);  // b, never; r1
   EXPECT_EQ(records, 7);
-  for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-  delete raw;
 }
 
 }  // namespace

@@ -247,6 +247,13 @@ bool SameKey(const proto::TableSchema& schema, const proto::Item& key, const pro
 // Converts a RocksDB status (kInternal, or kDataLoss for corruption).
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);
 
+// Appends the serialized StoredItem of a write: its version, the version it replaced at its
+// origin, and `image` (a serialized proto::Item, the live item; ignored for a tombstone) spliced
+// in as field 4 without parsing it. The same bytes as SerializeAsString of the message
+// (LocalWriteTest.RecordsAreCanonicalSerializations).
+void AppendStoredItem(clock::Version version, clock::Version prev, bool tombstone,
+                      absl::string_view image, std::string* out);
+
 }  // namespace globaltable::storage
 
 #endif  // GLOBALTABLE_STORAGE_STORE_IMPL_H_
