@@ -65,6 +65,7 @@ void Ship(const storage::Store& from, clock::RegionId origin, storage::Store* to
     b.set_origin_region(origin);
     b.set_origin_name("r" + std::to_string(origin));
     b.set_partition(p);
+    b.set_origin_partitions(from.num_partitions());
     for (proto::Mutation& m : *log) *b.add_mutations() = std::move(m);
     b.set_first_sequence(b.mutations(0).sequence());
     b.set_last_sequence(b.mutations(b.mutations_size() - 1).sequence());

@@ -49,7 +49,7 @@ Publisher::Publisher(NatsLink* link, storage::Store* store, const ReplicationOpt
 }
 
 std::string EncodeMutationBatch(clock::RegionId origin, absl::string_view origin_name,
-                                uint32_t partition,
+                                uint32_t partition, uint32_t origin_partitions,
                                 absl::Span<const storage::ChangeLogRecord> records,
                                 clock::Timestamp sent_hlc) {
   size_t size = 64 + origin_name.size();
@@ -64,13 +64,15 @@ std::string EncodeMutationBatch(clock::RegionId origin, absl::string_view origin
   head.set_last_sequence(records.back().sequence);
   head.AppendToString(&out);
   static_assert(proto::MutationBatch::kMutationsFieldNumber == 6 &&
-                    proto::MutationBatch::kSentHlcFieldNumber == 7,
+                    proto::MutationBatch::kSentHlcFieldNumber == 7 &&
+                    proto::MutationBatch::kOriginPartitionsFieldNumber == 8,
                 "the records go between the header fields and sent_hlc");
   for (const storage::ChangeLogRecord& r : records) {
     AppendLengthDelimited(proto::MutationBatch::kMutationsFieldNumber, r.bytes, &out);
   }
-  proto::MutationBatch tail;  // field 7
+  proto::MutationBatch tail;  // fields 7-8
   tail.set_sent_hlc(sent_hlc);
+  tail.set_origin_partitions(origin_partitions);
   tail.AppendToString(&out);
   return out;
 }
@@ -419,7 +421,7 @@ bool Publisher::PublishOne(uint32_t p, uint64_t last_committed) {
   }
   // The records go into the message as they are stored, not parsed and serialized again.
   const std::string body =
-      EncodeMutationBatch(opts_.region_id, opts_.region_name, p,
+      EncodeMutationBatch(opts_.region_id, opts_.region_name, p, num_partitions_,
                           absl::MakeConstSpan(records->data(), count),
                           clock_ != nullptr ? clock_->Now() : 0);
 

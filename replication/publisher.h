@@ -48,11 +48,12 @@
 
 namespace globaltable::replication {
 
-// The serialized MutationBatch of consecutive change-log `records` (as stored) of `partition`:
-// byte for byte what filling a proto::MutationBatch with the parsed records and serializing it
-// gives, without parsing them. `records` must not be empty.
+// The serialized MutationBatch of consecutive change-log `records` (as stored) of `partition`
+// (one of the origin's `origin_partitions`): byte for byte what filling a proto::MutationBatch
+// with the parsed records and serializing it gives, without parsing them. `records` must not
+// be empty.
 std::string EncodeMutationBatch(clock::RegionId origin, absl::string_view origin_name,
-                                uint32_t partition,
+                                uint32_t partition, uint32_t origin_partitions,
                                 absl::Span<const storage::ChangeLogRecord> records,
                                 clock::Timestamp sent_hlc);
 

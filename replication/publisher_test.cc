@@ -47,7 +47,8 @@ TEST(EncodeMutationBatchTest, EqualsSerializingTheParsedBatch) {
       *want.add_mutations() = m;
     }
     want.set_sent_hlc(sent_hlc);
-    const std::string got = EncodeMutationBatch(1, "us-east-1", 3, records, sent_hlc);
+    want.set_origin_partitions(16);
+    const std::string got = EncodeMutationBatch(1, "us-east-1", 3, 16, records, sent_hlc);
     EXPECT_EQ(got, want.SerializeAsString());
     proto::MutationBatch parsed;
     ASSERT_TRUE(parsed.ParseFromString(got));
@@ -66,7 +67,8 @@ TEST(EncodeMutationBatchTest, OneRecord) {
   want.set_last_sequence(1);
   *want.add_mutations() = m;
   want.set_sent_hlc(5);
-  EXPECT_EQ(EncodeMutationBatch(2, "eu", 0, records, 5), want.SerializeAsString());
+  want.set_origin_partitions(1);
+  EXPECT_EQ(EncodeMutationBatch(2, "eu", 0, 1, records, 5), want.SerializeAsString());
 }
 
 }  // namespace

@@ -35,11 +35,19 @@ absl::Status Malformed(const proto::MutationBatch& batch, absl::string_view why)
 }
 
 // Every check that needs no stored state.
+// The origin's number of partitions: the batch says so (stores keep the number they were
+// created with, so regions may differ); batches from publishers that predate the field: ours.
+uint32_t OriginPartitions(const proto::MutationBatch& batch, uint32_t own_partitions) {
+  return batch.origin_partitions() != 0 ? batch.origin_partitions() : own_partitions;
+}
+
 absl::Status CheckShape(const proto::MutationBatch& batch, clock::RegionId own,
-                        uint32_t num_partitions) {
+                        uint32_t own_partitions) {
+  const uint32_t origin_partitions = OriginPartitions(batch, own_partitions);
   if (batch.origin_region() == 0) return Malformed(batch, "origin region 0");
   if (batch.origin_region() == own) return Malformed(batch, "origin is this region");
-  if (batch.partition() >= num_partitions) return Malformed(batch, "partition out of range");
+  if (origin_partitions > kMaxPartitions) return Malformed(batch, "too many partitions");
+  if (batch.partition() >= origin_partitions) return Malformed(batch, "partition out of range");
   if (batch.mutations_size() == 0) return Malformed(batch, "no mutations");
   if (batch.first_sequence() == 0) return Malformed(batch, "first sequence 0");
   if (batch.last_sequence() != batch.first_sequence() + batch.mutations_size() - 1) {
@@ -59,7 +67,7 @@ absl::Status CheckShape(const proto::MutationBatch& batch, clock::RegionId own,
       return Malformed(batch, absl::StrCat("mutation ", i, " has an hlc below its predecessor's"));
     }
     if (m.kind() == proto::Mutation::HEARTBEAT) {
-      if (m.origin_partitions() == 0 || batch.partition() >= m.origin_partitions()) {
+      if (m.origin_partitions() != origin_partitions) {
         return Malformed(batch, absl::StrCat("heartbeat ", i, " has ", m.origin_partitions(),
                                              " partitions"));
       }
@@ -347,7 +355,9 @@ absl::Status StoreImpl::PlanApply(const proto::MutationBatch& batch, int skip,
                                                           : ValidateKey(schema, m.item());
     if (!valid.ok()) return Malformed(batch, valid.message());
     const proto::AttributeValue* pk = FindAttribute(m.item(), schema.partition_key().name());
-    if (pk == nullptr || PartitionOf(m.table(), *pk, num_partitions_) != batch.partition()) {
+    if (pk == nullptr ||
+        PartitionOf(m.table(), *pk, OriginPartitions(batch, num_partitions_)) !=
+            batch.partition()) {
       return Malformed(batch, absl::StrCat("mutation ", m.sequence(), " is in another partition"));
     }
     op.key = layout::ItemKey(table->table_id, EncodeKeySuffix(schema, m.item()));

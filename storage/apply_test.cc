@@ -81,6 +81,7 @@ std::vector<proto::MutationBatch> Batches(const Store& src, clock::RegionId orig
     b.set_origin_region(origin);
     b.set_origin_name("r" + std::to_string(origin));
     b.set_partition(partition);
+    b.set_origin_partitions(src.num_partitions());
     for (size_t j = i; j < std::min(log->size(), i + size); ++j) *b.add_mutations() = (*log)[j];
     b.set_first_sequence(b.mutations(0).sequence());
     b.set_last_sequence(b.mutations(b.mutations_size() - 1).sequence());
@@ -320,6 +321,8 @@ TEST_F(ApplyTest, GapsAndMalformedBatchesChangeNothing) {
        }},
       {"origin 0", [](proto::MutationBatch* b) { b->set_origin_region(0); }},
       {"partition out of range", [](proto::MutationBatch* b) { b->set_partition(4); }},
+      {"more partitions than a store can have",
+       [](proto::MutationBatch* b) { b->set_origin_partitions(kMaxPartitions + 1); }},
       {"empty", [](proto::MutationBatch* b) { b->clear_mutations(); }},
       {"range mismatch",
        [](proto::MutationBatch* b) { b->set_last_sequence(b->last_sequence() + 1); }},
@@ -653,6 +656,37 @@ TEST_F(ApplyTest, HeartbeatsCloseIdlePartitionsForThePurge) {
   // After a reopen nothing is known until every partition delivers again.
   dst_->Reopen();
   EXPECT_EQ(dst_->store->ClosedHlc(2), std::nullopt);
+}
+
+// Regions need not have the same number of partitions (a store keeps the number it was
+// created with; the default changed from 16 to 1): a peer's batches of any of its partitions
+// apply, and its heartbeats say how many it has.
+TEST_F(ApplyTest, APeerWithMorePartitionsReplicatesInFull) {
+  Region wide(dir_, 3, &wall_, /*partitions=*/16);
+  Region narrow(dir_, 4, &wall_, /*partitions=*/1);
+  ASSERT_TRUE(wide.store->CreateTable(MakeSchema("t", proto::S, proto::N)).ok());
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(Put(wide.store.get(), "k" + std::to_string(i), i, "v").ok());
+  }
+  ASSERT_TRUE(Del(wide.store.get(), "k3", 3).ok());
+  ASSERT_EQ(*wide.store->WriteHeartbeats(), 16u);
+  for (const proto::MutationBatch& b : AllBatches(*wide.store, 3, 100)) {
+    absl::StatusOr<ApplyResult> r = narrow.store->ApplyBatch(b);
+    ASSERT_TRUE(r.ok()) << "partition " << b.partition() << ": " << r.status();
+  }
+  EXPECT_EQ(DigestOf(*narrow.store), DigestOf(*wide.store));
+  ASSERT_TRUE(narrow.store->ClosedHlc(3).has_value());
+  // And the other way round.
+  ASSERT_TRUE(Put(narrow.store.get(), "n", 1, "w").ok());
+  for (const proto::MutationBatch& b : AllBatches(*narrow.store, 4, 100)) {
+    ASSERT_TRUE(wide.store->ApplyBatch(b).ok());
+  }
+  EXPECT_EQ(DigestOf(*narrow.store), DigestOf(*wide.store));
+
+  // A partition beyond any store's limit is still malformed.
+  proto::MutationBatch beyond = AllBatches(*wide.store, 3, 100).back();
+  beyond.set_partition(kMaxPartitions);
+  EXPECT_EQ(narrow.store->ApplyBatch(beyond).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

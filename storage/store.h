@@ -60,6 +60,9 @@ namespace globaltable::storage {
 // which is what replication throughput and lag depend on while a peer applies with one thread
 // (docs/architecture.md, "Partitions").
 inline constexpr uint32_t kDefaultPartitions = 1;
+// The most partitions a store can have. Regions may differ in their number (each store keeps
+// the one it was created with), so a peer's batch may name any partition below this.
+inline constexpr uint32_t kMaxPartitions = 4096;
 
 // A change-log record as stored: a serialized proto::Mutation and its sequence.
 struct ChangeLogRecord {
