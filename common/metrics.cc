@@ -104,6 +104,8 @@ Metrics::Metrics(std::string region)
                              "Tombstones not yet purged per table.", region_)),
       tombstones_purged_(Make(BuildCounter(), *registry_, "globaltable_tombstones_purged_total",
                               "Tombstones removed by the purge.", region_)),
+      ttl_deleted_(Make(BuildCounter(), *registry_, "globaltable_ttl_deleted_items_total",
+                        "Items deleted by Time to Live in this region, per table.", region_)),
       tombstone_horizon_age_(Make(BuildGauge(), *registry_,
                                   "globaltable_tombstone_horizon_age_seconds",
                                   "How far the tombstone purge horizon trails the clock; -1 "
@@ -230,6 +232,10 @@ prometheus::Gauge& Metrics::StoreTombstones(absl::string_view table) {
 }
 
 prometheus::Counter& Metrics::TombstonesPurged() { return tombstones_purged_.Add({}); }
+
+prometheus::Counter& Metrics::TtlDeletedItems(absl::string_view table) {
+  return ttl_deleted_.Add({{"table", S(table)}});
+}
 
 prometheus::Gauge& Metrics::TombstoneHorizonAge() { return tombstone_horizon_age_.Add({}); }
 prometheus::Gauge& Metrics::StoreSstBytes() { return store_sst_bytes_.Add({}); }

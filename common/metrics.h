@@ -82,6 +82,7 @@ class Metrics {
   prometheus::Gauge& StoreLiveItems(absl::string_view table);
   prometheus::Gauge& StoreTombstones(absl::string_view table);
   prometheus::Counter& TombstonesPurged();
+  prometheus::Counter& TtlDeletedItems(absl::string_view table);
   // Seconds the purge horizon trails this region's clock; -1 while it is unknown.
   prometheus::Gauge& TombstoneHorizonAge();
   prometheus::Gauge& StoreSstBytes();
@@ -121,6 +122,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& store_live_items_;
   prometheus::Family<prometheus::Gauge>& store_tombstones_;
   prometheus::Family<prometheus::Counter>& tombstones_purged_;
+  prometheus::Family<prometheus::Counter>& ttl_deleted_;
   prometheus::Family<prometheus::Gauge>& tombstone_horizon_age_;
   prometheus::Family<prometheus::Gauge>& store_sst_bytes_;
   prometheus::Family<prometheus::Gauge>& store_pending_compaction_;

@@ -42,6 +42,7 @@ void TouchEverything(Metrics& m) {
   m.ApiRequestDuration("PutItem").Observe(0.0004);
   m.StoreLiveItems("orders").Set(10);
   m.StoreTombstones("orders").Set(1);
+  m.TtlDeletedItems("orders").Increment();
   m.RecordDrill("planned", true, 2.5, 0, 0, 1.7e9);
 }
 

@@ -107,7 +107,8 @@ absl::StatusOr<std::vector<std::string>> UrlList(const Where& where, const YAML:
 
 const std::set<std::string>& SettingKeys() {
   static const auto* keys = new std::set<std::string>{
-      "io_threads", "workers", "max_inflight", "max_pending_writes", "sync", "partitions"};
+      "io_threads", "workers", "max_inflight", "max_pending_writes", "sync", "partitions",
+      "ttl_interval_s"};
   return *keys;
 }
 
@@ -125,6 +126,8 @@ absl::Status ApplySettings(const Where& where, const std::map<std::string, YAML:
       ASSIGN_OR_RETURN(settings->max_inflight, ScalarInt(where, node, field, 1, 1 << 20));
     } else if (key == "max_pending_writes") {
       ASSIGN_OR_RETURN(settings->max_pending_writes, ScalarInt(where, node, field, 0, 1 << 20));
+    } else if (key == "ttl_interval_s") {
+      ASSIGN_OR_RETURN(settings->ttl_interval_s, ScalarInt(where, node, field, 1, 24 * 3600));
     } else if (key == "sync") {
       ASSIGN_OR_RETURN(settings->sync, ScalarBool(where, node, field));
     } else if (key == "partitions") {
@@ -376,6 +379,7 @@ std::string Usage() {
          "  --api-listen HOST:PORT DynamoDB API (default 127.0.0.1:8000)\n"
          "  --admin-listen HOST:PORT admin API (default 127.0.0.1:9464)\n"
          "  --io-threads N --workers N --max-inflight N --max-pending-writes N --sync\n"
+         "  --ttl-interval-s N     seconds between Time to Live passes (default 60)\n"
          "  --version\n";
 }
 
@@ -433,6 +437,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     } else if (flag == "--max-pending-writes") {
       ASSIGN_OR_RETURN(std::string v, take());
       ASSIGN_OR_RETURN(cl.max_pending_writes, ParseFlagInt(flag, v, 0, 1 << 20));
+    } else if (flag == "--ttl-interval-s") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.ttl_interval_s, ParseFlagInt(flag, v, 1, 24 * 3600));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args[i], "'"));
     }
@@ -486,6 +493,7 @@ absl::StatusOr<Config> ResolveConfig(const CommandLine& cl,
   if (cl.workers) self.settings.workers = *cl.workers;
   if (cl.max_inflight) self.settings.max_inflight = *cl.max_inflight;
   if (cl.max_pending_writes) self.settings.max_pending_writes = *cl.max_pending_writes;
+  if (cl.ttl_interval_s) self.settings.ttl_interval_s = *cl.ttl_interval_s;
   if (cl.sync) self.settings.sync = *cl.sync;
   if (self.api == self.admin) {
     return absl::InvalidArgumentError(

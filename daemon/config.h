@@ -92,6 +92,8 @@ struct DaemonSettings {
   // Change-log partitions, fixed when the store is created; 0: the store's own number, or
   // storage::kDefaultPartitions for a new store.
   uint32_t partitions = 0;
+  // Seconds between Time to Live passes (each scans the tables that have TTL enabled).
+  int ttl_interval_s = 60;
 };
 
 struct RegionConfig {
@@ -134,6 +136,7 @@ struct CommandLine {
   std::optional<int> workers;
   std::optional<int> max_inflight;
   std::optional<int> max_pending_writes;
+  std::optional<int> ttl_interval_s;
   std::optional<bool> sync;
   bool version = false;
   bool help = false;

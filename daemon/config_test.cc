@@ -50,6 +50,7 @@ TEST(ConfigTest, ParsesTheDeploymentFile) {
   EXPECT_EQ(eu.settings.workers, 8);
   EXPECT_EQ(eu.settings.max_inflight, 7);
   EXPECT_EQ(eu.settings.max_pending_writes, 0);  // no bound unless set
+  EXPECT_EQ(eu.settings.ttl_interval_s, 60);
   EXPECT_EQ(d->FindRegion("eu-west-1"), &d->regions[1]);
   EXPECT_EQ(d->FindRegion(clock::RegionId{2}), &d->regions[1]);
   EXPECT_EQ(d->FindRegion("nowhere"), nullptr);
@@ -226,7 +227,7 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   auto cl = ParseCommandLine({"--region", "eu", "--region-id=3", "--data-dir", "/d", "--api-listen",
                               "0.0.0.0:1", "--admin-listen=[::1]:2", "--config", "f.yaml",
                               "--workers", "4", "--max-inflight=9", "--io-threads", "2", "--sync",
-                              "--max-pending-writes", "5"});
+                              "--max-pending-writes", "5", "--ttl-interval-s", "7"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(*cl->region, "eu");
   EXPECT_EQ(*cl->region_id, 3u);
@@ -237,6 +238,7 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   EXPECT_EQ(*cl->workers, 4);
   EXPECT_EQ(*cl->max_inflight, 9);
   EXPECT_EQ(*cl->max_pending_writes, 5);
+  EXPECT_EQ(*cl->ttl_interval_s, 7);
   EXPECT_EQ(*cl->io_threads, 2);
   EXPECT_TRUE(*cl->sync);
 }

@@ -25,6 +25,7 @@
 #include "daemon/http_server.h"
 #include "daemon/metrics_hooks.h"
 #include "daemon/tombstone_collector.h"
+#include "daemon/ttl_expirer.h"
 #include "replication/replicator.h"
 #include "storage/store.h"
 
@@ -173,6 +174,10 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
       absl::Seconds(config.deployment.replication.tombstone_purge_interval_s);
   TombstoneCollector tombstones(store.get(), &hlc, tombstone_options, &metrics);
   tombstones.Start();
+  TtlExpirerOptions ttl_options;
+  ttl_options.interval = absl::Seconds(self.settings.ttl_interval_s);
+  TtlExpirer ttl(store.get(), control.get(), ttl_options, &metrics);
+  ttl.Start();
 
   api_server->Start();
   admin_server->Start();
@@ -186,6 +191,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_server->Shutdown(kDrainTimeout);
   admin_server->Shutdown(absl::Seconds(1));
   control->SetCutHook(nullptr);
+  ttl.Stop();
   tombstones.Stop();
   repl.reset();  // stops publishing before the store (its commit listener) goes away
   store.reset();

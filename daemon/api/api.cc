@@ -33,6 +33,8 @@ const std::map<std::string, Operation, std::less<>>& OperationTable() {
       {"ListTables", &ListTables},
       {"DeleteTable", &DeleteTable},
       {"UpdateTable", &UpdateTable},
+      {"UpdateTimeToLive", &UpdateTimeToLive},
+      {"DescribeTimeToLive", &DescribeTimeToLive},
       {"PutItem", &PutItem},
       {"GetItem", &GetItem},
       {"UpdateItem", &UpdateItem},

@@ -114,6 +114,10 @@ absl::Status DescribeTable(const OpContext& ctx, const rapidjson::Value& request
 absl::Status ListTables(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status DeleteTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
+absl::Status UpdateTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
+                              JsonWriter* out);
+absl::Status DescribeTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
+                                JsonWriter* out);
 
 absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);

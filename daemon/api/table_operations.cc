@@ -1,4 +1,5 @@
-// Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable.
+// Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable,
+// UpdateTimeToLive, DescribeTimeToLive.
 // Thread-safety: see operations.h.
 #include <cstdio>
 #include <set>
@@ -404,6 +405,78 @@ absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, 
   out->StartObject();
   out->Key("TableDescription");
   WriteTableDescription(ctx, schema, "ACTIVE", StatsOrZero(ctx, schema.name()), out);
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+// Time to Live: the attribute is part of the table's schema, so the setting replicates with
+// it (UPDATE_TABLE) and every region expires items (daemon/ttl_expirer.h).
+absl::Status UpdateTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
+                              JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  const rapidjson::Value* spec = Member(request, "TimeToLiveSpecification");
+  if (spec == nullptr) return MissingMember("timeToLiveSpecification");
+  if (!spec->IsObject()) {
+    return absl::InvalidArgumentError(
+        "1 validation error detected: Value at 'timeToLiveSpecification' failed to satisfy "
+        "constraint: Member must be a structure");
+  }
+  if (Member(*spec, "Enabled") == nullptr) {
+    return MissingMember("timeToLiveSpecification.enabled");
+  }
+  ASSIGN_OR_RETURN(bool enabled, OptionalBool(*spec, "Enabled", false));
+  ASSIGN_OR_RETURN(std::string attribute, RequiredString(*spec, "AttributeName"));
+  if (attribute.empty() || attribute.size() > 255) {
+    return ConstraintViolation(attribute, "timeToLiveSpecification.attributeName",
+                               attribute.empty()
+                                   ? "Member must have length greater than or equal to 1"
+                                   : "Member must have length less than or equal to 255");
+  }
+  const std::string& current = schema.ttl_attribute();
+  if (enabled && !current.empty()) {
+    return absl::InvalidArgumentError(
+        current == attribute
+            ? "TimeToLive is already enabled"
+            : absl::StrCat("TimeToLive is active on a different AttributeName: current "
+                           "AttributeName is ",
+                           current));
+  }
+  if (!enabled && current.empty()) {
+    return absl::InvalidArgumentError("TimeToLive is already disabled");
+  }
+  if (!enabled && current != attribute) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TimeToLive is active on a different AttributeName: current AttributeName is ", current));
+  }
+  RETURN_IF_ERROR(AdmitTableChange(ctx));
+  proto::TableSchema updated = schema;
+  updated.set_ttl_attribute(enabled ? attribute : std::string());
+  RETURN_IF_ERROR(ctx.store->UpdateTable(updated).status());
+  out->StartObject();
+  out->Key("TimeToLiveSpecification");
+  out->StartObject();
+  out->Key("Enabled");
+  out->Bool(enabled);
+  out->Key("AttributeName");
+  WriteString(out, attribute);
+  out->EndObject();
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status DescribeTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
+                                JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, GetTable(ctx, request));
+  out->StartObject();
+  out->Key("TimeToLiveDescription");
+  out->StartObject();
+  out->Key("TimeToLiveStatus");
+  out->String(schema.ttl_attribute().empty() ? "DISABLED" : "ENABLED");
+  if (!schema.ttl_attribute().empty()) {
+    out->Key("AttributeName");
+    WriteString(out, schema.ttl_attribute());
+  }
+  out->EndObject();
   out->EndObject();
   return absl::OkStatus();
 }

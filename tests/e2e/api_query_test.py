@@ -167,6 +167,13 @@ class CliTest(ApiTestCase):
                                 '{"id":{"S":"1"}}')
         self.assertNotEqual(rc, 0)
         self.assertIn("ResourceNotFoundException", err)
+        rc, out, err = self.aws("update-time-to-live", "--table-name", "cli-table",
+                                "--time-to-live-specification", "Enabled=true,AttributeName=exp")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.aws("describe-time-to-live", "--table-name", "cli-table")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["TimeToLiveDescription"],
+                         {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"})
         digest = daemon().get_json("/v1/tables/cli-table/digest")
         self.assertEqual(digest["table"], "cli-table")
         self.assertEqual(digest["items"], 1)

@@ -34,7 +34,8 @@ def daemon():
 
 def setUpModule():
     global _DAEMON
-    _DAEMON = Daemon(_BINARY)
+    # Time to Live passes every second, so the TTL tests see expiry within bounded polling.
+    _DAEMON = Daemon(_BINARY, extra_args=["--ttl-interval-s", "1"])
     try:
         _DAEMON.start()
     except Exception:

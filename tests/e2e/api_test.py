@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import time
 import unittest
 
 from botocore.exceptions import ClientError
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_suite import (ApiTestCase, N, S, client, daemon, raw_call, run_suite,  # noqa: E402,F401
                        setUpModule, tearDownModule)
+from harness import wait_until  # noqa: E402
 
 
 class TableTest(ApiTestCase):
@@ -99,6 +101,70 @@ class TableTest(ApiTestCase):
                    Key={"pk": S("a")})
         self.error("ResourceNotFoundException", self.db.put_item, TableName="nope-table",
                    Item={"pk": S("a")})
+
+
+class TimeToLiveTest(ApiTestCase):
+    def test_settings_and_their_errors(self):
+        name = self.new_table(sort_type=None)
+        self.assertEqual(self.db.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                         {"TimeToLiveStatus": "DISABLED"})
+        self.error("ValidationException", self.db.update_time_to_live, "already disabled",
+                   TableName=name,
+                   TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"})
+        r = self.db.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+        self.assertEqual(r["TimeToLiveSpecification"], {"Enabled": True, "AttributeName": "expires"})
+        self.assertEqual(self.db.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                         {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"})
+        self.error("ValidationException", self.db.update_time_to_live, "already enabled",
+                   TableName=name,
+                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+        self.error("ValidationException", self.db.update_time_to_live,
+                   "current AttributeName is expires", TableName=name,
+                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "other"})
+        self.error("ValidationException", self.db.update_time_to_live,
+                   "current AttributeName is expires", TableName=name,
+                   TimeToLiveSpecification={"Enabled": False, "AttributeName": "other"})
+        self.error("ResourceNotFoundException", self.db.describe_time_to_live,
+                   TableName="ttl-missing")
+        self.error("ResourceNotFoundException", self.db.update_time_to_live,
+                   TableName="ttl-missing",
+                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+        status, body = raw_call("UpdateTimeToLive", {"TableName": name})
+        self.assertEqual(status, 400)
+        self.assertIn("timeToLiveSpecification", body["message"])
+        status, body = raw_call("UpdateTimeToLive", {
+            "TableName": name, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": ""}})
+        self.assertEqual(status, 400)
+        self.assertIn("length greater than or equal to 1", body["message"])
+        # The rejected calls changed nothing.
+        self.assertEqual(self.db.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                         {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"})
+        self.db.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"})
+        self.assertEqual(self.db.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                         {"TimeToLiveStatus": "DISABLED"})
+
+    def test_expired_items_are_deleted(self):
+        name = self.new_table(sort_type=None)
+        self.db.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+        now = int(time.time())
+        items = {"gone": N(now - 60), "kept": N(now + 3600), "text": S(str(now - 60)),
+                 "none": None}
+        for pk, expires in items.items():
+            item = {"pk": S(pk)}
+            if expires is not None:
+                item["expires"] = expires
+            self.db.put_item(TableName=name, Item=item)
+
+        def present():
+            return {i["pk"]["S"] for i in self.scan_all(name)}
+        wait_until(lambda: "gone" not in present(), 30, "the expired item to be deleted")
+        self.assertEqual(present(), {"kept", "text", "none"})
+        metrics = daemon().get_text("/metrics")
+        self.assertRegex(metrics, r'globaltable_ttl_deleted_items_total\{[^}]*table="%s"[^}]*\} 1'
+                         % name)
 
 
 class ItemTest(ApiTestCase):

@@ -80,6 +80,10 @@ class Daemon:
         with urllib.request.urlopen(self.admin + path, timeout=5) as r:
             return json.loads(r.read())
 
+    def get_text(self, path):
+        with urllib.request.urlopen(self.admin + path, timeout=5) as r:
+            return r.read().decode()
+
     def post_json(self, path, body):
         req = urllib.request.Request(self.admin + path, data=json.dumps(body).encode(),
                                      method="POST",

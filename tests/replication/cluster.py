@@ -183,10 +183,12 @@ class Region:
 class Cluster:
     def __init__(self, binary, names=("us-east-1", "eu-west-1", "ap-south-1"),
                  topology="single", max_clock_offset_ms=None, outbox_max_age_s=None,
-                 outbox_max_bytes=None, tombstone_grace_s=None, tombstone_purge_interval_s=None):
+                 outbox_max_bytes=None, tombstone_grace_s=None, tombstone_purge_interval_s=None,
+                 daemon_settings=None):
         self.binary = binary
         self.topology = topology
         self.max_clock_offset_ms = max_clock_offset_ms
+        self.daemon_settings = dict(daemon_settings or {})
         self.replication = {"outbox_max_age_s": outbox_max_age_s,
                             "outbox_max_bytes": outbox_max_bytes,
                             "tombstone_grace_s": tombstone_grace_s,
@@ -225,6 +227,9 @@ class Cluster:
         if replication:
             lines.append("replication:")
             lines += [f"  {k}: {v}" for k, v in replication.items()]
+        if self.daemon_settings:
+            lines.append("daemon:")
+            lines += [f"  {k}: {v}" for k, v in self.daemon_settings.items()]
         lines.append("regions:")
         for r in self.regions:
             lines += [f"  - name: {r.name}", f"    id: {r.id}",

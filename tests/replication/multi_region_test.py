@@ -20,7 +20,9 @@
   8. tombstones of deletes stay while a region is down (it could still send an older write of
      the same item) and are purged in every region once it is back and has closed past them.
      The deployment file sets a short grace period and purge interval for the whole run, so
-     tests 2-7 also run with tombstones being purged under them.
+     tests 2-7 also run with tombstones being purged under them;
+  9. Time to Live enabled in one region applies in every region, and an expired item written
+     in one region is deleted from all of them.
 
 Usage: multi_region_test.py --binary build/bin/globaltabled
        [--topology single|domains|supercluster] [--only 1,3]
@@ -425,6 +427,28 @@ def test_tombstones_purged(cluster):
     assert all(get_value(r, k) is None for r in cluster.regions for k in keys)
 
 
+def test_time_to_live(cluster):
+    """TTL enabled in one region applies in all; an expired item goes from every region."""
+    us, eu, ap = cluster.regions
+    create_table(us, "sessions")
+    wait_until(lambda: all(table_exists(r, "sessions") for r in cluster.regions), 30,
+               "the sessions table everywhere")
+    us.client().update_time_to_live(
+        TableName="sessions", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    wait_until(lambda: all(r.client().describe_time_to_live(TableName="sessions")
+                           ["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+                           for r in cluster.regions), 30, "TTL enabled everywhere")
+    now = int(time.time())
+    eu.client().put_item(TableName="sessions", Item={"pk": {"S": "kept"}, "v": {"S": "x"},
+                                                     "exp": {"N": str(now + 3600)}})
+    ap.client().put_item(TableName="sessions", Item={"pk": {"S": "gone"}, "v": {"S": "x"},
+                                                     "exp": {"N": str(now - 10)}})
+    wait_until(lambda: all(get_value(r, "gone", table="sessions") is None and
+                           get_value(r, "kept", table="sessions") == "x"
+                           for r in cluster.regions), 30, "the expired item gone everywhere")
+    wait_converged(cluster, table="sessions")
+
+
 TESTS = {
     "1": test_write_visible_everywhere,
     "2": test_conflicts_converge,
@@ -434,6 +458,7 @@ TESTS = {
     "6": test_clock_skew,
     "7": test_delete_table,
     "8": test_tombstones_purged,
+    "9": test_time_to_live,
 }
 
 
@@ -448,7 +473,8 @@ def main():
                       max_clock_offset_ms=MAX_CLOCK_OFFSET_MS,
                       outbox_max_age_s=OUTBOX_MAX_AGE_S, outbox_max_bytes=OUTBOX_MAX_BYTES,
                       tombstone_grace_s=TOMBSTONE_GRACE_S,
-                      tombstone_purge_interval_s=TOMBSTONE_PURGE_INTERVAL_S)
+                      tombstone_purge_interval_s=TOMBSTONE_PURGE_INTERVAL_S,
+                      daemon_settings={"ttl_interval_s": 1})
     failed = False
     try:
         cluster.start()
