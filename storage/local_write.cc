@@ -88,6 +88,7 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
 
   clock::Version version() const { return version_; }
   uint64_t sequence() const { return sequence_; }
+  const CatalogEntry& table() const { return table_; }
   // The new live item of a put (WriteResult::new_item), moved out; after the commit.
   std::optional<proto::Item> TakeImage() {
     if (tombstone_) return std::nullopt;
@@ -107,17 +108,20 @@ class StoreImpl::LocalWrite final : public StoreImpl::CommitRequest {
   uint64_t sequence_ = 0;
 };
 
-// Several local writes of one table committed as one request (WriteMany). A table change is
-// exclusive, so the table is either live for every part or for none.
+// Several local writes committed as one request (WriteMany, WriteTransaction). A table change
+// is exclusive, so each table is either live for every part or for none; if any part's table
+// is gone, the whole request is refused.
 class StoreImpl::MultiWrite final : public StoreImpl::CommitRequest {
  public:
-  MultiWrite(const CatalogEntry& table, std::vector<LocalWrite*> parts)
-      : table_(table), parts_(std::move(parts)) {}
+  explicit MultiWrite(std::vector<LocalWrite*> parts) : parts_(std::move(parts)) {}
 
   void Build(StoreImpl* store, GroupContext* ctx) override {
-    if (!store->catalog_.IsLive(table_.table_id)) {
-      Reject(absl::NotFoundError(absl::StrCat("Table was deleted: ", table_.schema.name())));
-      return;
+    for (LocalWrite* part : parts_) {
+      if (!store->catalog_.IsLive(part->table().table_id)) {
+        Reject(absl::NotFoundError(
+            absl::StrCat("Table was deleted: ", part->table().schema.name())));
+        return;
+      }
     }
     for (LocalWrite* part : parts_) part->Build(store, ctx);
   }
@@ -127,7 +131,6 @@ class StoreImpl::MultiWrite final : public StoreImpl::CommitRequest {
   }
 
  private:
-  const CatalogEntry& table_;
   const std::vector<LocalWrite*> parts_;
 };
 
@@ -255,16 +258,41 @@ absl::StatusOr<WriteResult> StoreImpl::Write(absl::string_view table, const prot
 
 absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view table,
                                                               absl::Span<const WriteOp> ops) {
-  std::vector<WriteResult> results(ops.size());
-  if (ops.empty()) return results;
+  if (ops.empty()) return std::vector<WriteResult>();
   std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(table);
   if (live == nullptr) {
     return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", table));
   }
+  std::vector<ItemWrite> writes;
+  writes.reserve(ops.size());
+  for (const WriteOp& op : ops) writes.push_back({live.get(), &op.key, &op.decide});
+  return WriteItems(writes, /*evaluate_all=*/false);
+}
+
+absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteTransaction(
+    absl::Span<const TransactionWrite> ops) {
+  if (ops.empty()) return std::vector<WriteResult>();
+  std::vector<std::shared_ptr<const CatalogEntry>> tables;  // keeps the entries alive
+  std::vector<ItemWrite> writes;
+  writes.reserve(ops.size());
+  for (const TransactionWrite& op : ops) {
+    std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(op.table);
+    if (live == nullptr) {
+      return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", op.table));
+    }
+    writes.push_back({live.get(), &op.key, &op.decide});
+    tables.push_back(std::move(live));
+  }
+  return WriteItems(writes, /*evaluate_all=*/true);
+}
+
+absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteItems(absl::Span<const ItemWrite> writes,
+                                                               bool evaluate_all) {
+  std::vector<WriteResult> results(writes.size());
   std::vector<PreparedKey> keys;
-  keys.reserve(ops.size());
-  for (const WriteOp& op : ops) {
-    ASSIGN_OR_RETURN(PreparedKey k, PrepareKey(*live, op.key));
+  keys.reserve(writes.size());
+  for (const ItemWrite& w : writes) {
+    ASSIGN_OR_RETURN(PreparedKey k, PrepareKey(*w.table, *w.key));
     keys.push_back(std::move(k));
   }
   std::vector<size_t> stripes;
@@ -298,23 +326,62 @@ absl::StatusOr<std::vector<WriteResult>> StoreImpl::WriteMany(absl::string_view 
     for (const PreparedKey& k : keys) slices.emplace_back(k.item_key);
     RETURN_IF_ERROR(ReadStoredMany(slices, &current));
   }
-  std::vector<std::unique_ptr<LocalWrite>> requests(ops.size());
+  std::vector<std::unique_ptr<LocalWrite>> requests(writes.size());
   std::vector<LocalWrite*> parts;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    ASSIGN_OR_RETURN(requests[i], DecideLocalWrite(*live, std::move(keys[i]), std::move(current[i]),
-                                                   ops[i].decide, &results[i]));
+  absl::Status first_error;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<LocalWrite>> request =
+        DecideLocalWrite(*writes[i].table, std::move(keys[i]), std::move(current[i]),
+                         *writes[i].decide, &results[i]);
+    if (!request.ok()) {
+      if (!evaluate_all) return request.status();
+      if (first_error.ok()) first_error = request.status();
+      continue;
+    }
+    requests[i] = *std::move(request);
     if (requests[i] != nullptr) parts.push_back(requests[i].get());
   }
+  RETURN_IF_ERROR(first_error);
   if (parts.empty()) return results;
-  MultiWrite request(*live, std::move(parts));
+  MultiWrite request(std::move(parts));
   RETURN_IF_ERROR(queue_.Submit(&request));
-  for (size_t i = 0; i < ops.size(); ++i) {
+  for (size_t i = 0; i < writes.size(); ++i) {
     if (requests[i] == nullptr) continue;
     results[i].version = requests[i]->version();
     results[i].sequence = requests[i]->sequence();
     results[i].new_item = requests[i]->TakeImage();
   }
   return results;
+}
+
+absl::StatusOr<std::vector<std::optional<proto::Item>>> StoreImpl::GetItems(
+    absl::Span<const ItemRef> refs) const {
+  std::vector<std::string> item_keys;
+  item_keys.reserve(refs.size());
+  for (const ItemRef& r : refs) {
+    std::shared_ptr<const CatalogEntry> live = catalog_.FindLive(r.table);
+    if (live == nullptr) {
+      return absl::NotFoundError(absl::StrCat("Requested resource not found: Table: ", r.table));
+    }
+    ASSIGN_OR_RETURN(proto::Item canonical, CanonicalKey(live->schema, r.key));
+    item_keys.push_back(layout::ItemKey(live->table_id, EncodeKeySuffix(live->schema, canonical)));
+  }
+  std::vector<rocksdb::Slice> slices(item_keys.begin(), item_keys.end());
+  // One snapshot for every key: a commit group is one WriteBatch, so none is seen in part.
+  struct Snapshot {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snapshot;
+    ~Snapshot() { db->ReleaseSnapshot(snapshot); }
+  } snapshot{db_.get(), db_->GetSnapshot()};
+  std::vector<std::optional<proto::StoredItem>> stored;
+  RETURN_IF_ERROR(ReadStoredMany(slices, &stored, snapshot.snapshot));
+  std::vector<std::optional<proto::Item>> out(refs.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i].has_value() && !stored[i]->tombstone()) {
+      out[i] = std::move(*stored[i]->mutable_item());
+    }
+  }
+  return out;
 }
 
 }  // namespace globaltable::storage

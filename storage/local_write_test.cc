@@ -185,6 +185,70 @@ TEST_F(StoreTest, WriteManyIsAllOrNothing) {
   EXPECT_TRUE(none->empty());
 }
 
+// A transaction spans tables, runs every decision even after one refused (each learns its
+// current item), and then writes all or nothing in one commit group.
+TEST_F(StoreTest, WriteTransactionSpansTablesAndIsAllOrNothing) {
+  CreateOrders();
+  ASSERT_TRUE(store_->CreateTable(MakeSchema("stock", proto::S)).ok());
+  ASSERT_TRUE(PutOrder("a", "1", "one").ok());
+  const proto::Item widget_key = MakeItem({{"pk", S("widget")}});
+  ASSERT_TRUE(Put("stock", MakeItem({{"pk", S("widget")}, {"n", N("5")}}), widget_key).ok());
+  const std::vector<uint64_t> before = LastSequences();
+  const uint64_t groups_before = store_->stats().commit_groups;
+
+  std::vector<std::string> seen;  // what each decision saw, in order
+  auto decide = [&](std::string name, absl::Status verdict, std::optional<proto::Item> image) {
+    return [&seen, name, verdict, image](const proto::Item* current)
+               -> absl::StatusOr<WriteDecision> {
+      seen.push_back(name + (current != nullptr ? ":present" : ":absent"));
+      if (!verdict.ok()) return verdict;
+      return image ? WriteDecision::Put(*image) : WriteDecision::Delete();
+    };
+  };
+  const proto::Item b = MakeItem({{"pk", S("b")}, {"sk", N("1")}});
+  std::vector<TransactionWrite> refused = {
+      {"orders", Key("b", "1"), decide("b", absl::OkStatus(), b)},
+      {"stock", widget_key, decide("widget", absl::AbortedError("refused"), std::nullopt)},
+      {"orders", Key("a", "1"), decide("a", absl::AbortedError("refused too"), std::nullopt)}};
+  absl::Status s = store_->WriteTransaction(refused).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(s.message(), "refused") << "the first error";
+  EXPECT_EQ(seen, (std::vector<std::string>{"b:absent", "widget:present", "a:present"}));
+  EXPECT_EQ(LastSequences(), before) << "nothing written";
+  EXPECT_FALSE((*store_->GetItem("orders", Key("b", "1"))).has_value());
+
+  std::vector<TransactionWrite> good = {
+      {"orders", Key("b", "1"), decide("b", absl::OkStatus(), b)},
+      {"stock", widget_key, decide("widget", absl::OkStatus(), std::nullopt)}};
+  absl::StatusOr<std::vector<WriteResult>> done = store_->WriteTransaction(good);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(store_->stats().commit_groups, groups_before + 1) << "one commit group";
+  EXPECT_TRUE((*store_->GetItem("orders", Key("b", "1"))).has_value());
+  EXPECT_FALSE((*store_->GetItem("stock", widget_key)).has_value());
+  EXPECT_EQ((*done)[1].old_item->attributes_size(), 2);
+
+  // Read back in one view, across tables, absent and deleted items included.
+  absl::StatusOr<std::vector<std::optional<proto::Item>>> got = store_->GetItems(
+      {{"orders", Key("b", "1")}, {"stock", widget_key}, {"orders", Key("a", "1")}});
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_TRUE((*got)[0].has_value());
+  EXPECT_FALSE((*got)[1].has_value());
+  EXPECT_EQ(FindAttribute(*(*got)[2], "v")->s(), "one");
+
+  // The same item twice, an unknown table.
+  std::vector<TransactionWrite> twice = {
+      {"orders", Key("a", "1"), decide("a", absl::OkStatus(), std::nullopt)},
+      {"orders", Key("a", "1.0"), decide("a", absl::OkStatus(), std::nullopt)}};
+  EXPECT_EQ(store_->WriteTransaction(twice).status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<TransactionWrite> unknown = {
+      {"orders", Key("a", "1"), decide("a", absl::OkStatus(), std::nullopt)},
+      {"nope", widget_key, decide("x", absl::OkStatus(), std::nullopt)}};
+  EXPECT_EQ(store_->WriteTransaction(unknown).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetItems({{"nope", widget_key}}).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE((*store_->GetItem("orders", Key("a", "1"))).has_value());
+}
+
 TEST_F(StoreTest, WriteManyAndWriteInterleaveWithoutDeadlockOrGaps) {
   CreateOrders();
   // Two threads write overlapping key sets in opposite orders with WriteMany, two more write

@@ -110,6 +110,19 @@ struct WriteOp {
   DecisionFn decide;
 };
 
+// One item of a WriteTransaction: items of several tables.
+struct TransactionWrite {
+  std::string table;
+  proto::Item key;
+  DecisionFn decide;
+};
+
+// One item of a GetItems.
+struct ItemRef {
+  std::string table;
+  proto::Item key;
+};
+
 struct WriteResult {
   std::optional<proto::Item> old_item;  // the live item before the write, if any
   std::optional<proto::Item> new_item;  // the live item after the write, if any
@@ -233,6 +246,29 @@ class Store {
   // Results are in the order of `ops`.
   virtual absl::StatusOr<std::vector<WriteResult>> WriteMany(absl::string_view table,
                                                              absl::Span<const WriteOp> ops) = 0;
+  // The same across tables (TransactWriteItems), with one difference: every decision runs,
+  // even after one has failed, so that each caller's decision learns the current item (and can
+  // report why it refused); then, if any failed, the first error is returned and nothing is
+  // written. Items must be distinct (kInvalidArgument); every table must be live (kNotFound).
+  // This default refuses (kUnimplemented).
+  virtual absl::StatusOr<std::vector<WriteResult>> WriteTransaction(
+      absl::Span<const TransactionWrite> ops) {
+    (void)ops;
+    return absl::UnimplementedError("transactions are not supported by this store");
+  }
+  // Several items, possibly of several tables, read from one consistent view of the store (no
+  // commit group is seen in part). In the order of `refs`; nullopt for an absent item. This
+  // default reads them one by one (not one view).
+  virtual absl::StatusOr<std::vector<std::optional<proto::Item>>> GetItems(
+      absl::Span<const ItemRef> refs) const {
+    std::vector<std::optional<proto::Item>> out;
+    for (const ItemRef& r : refs) {
+      absl::StatusOr<std::optional<proto::Item>> item = GetItem(r.table, r.key);
+      if (!item.ok()) return item.status();
+      out.push_back(*std::move(item));
+    }
+    return out;
+  }
   // Visits live items: a Query when spec.partition_key is set, else a Scan.
   virtual absl::Status Scan(const ScanSpec& spec, const ScanVisitor& visit) const = 0;
 

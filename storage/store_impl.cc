@@ -484,13 +484,15 @@ absl::StatusOr<std::optional<proto::StoredItem>> StoreImpl::ReadStored(
 }
 
 absl::Status StoreImpl::ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
-                                       std::vector<std::optional<proto::StoredItem>>* out) const {
+                                       std::vector<std::optional<proto::StoredItem>>* out,
+                                       const rocksdb::Snapshot* snapshot) const {
   out->assign(keys.size(), std::nullopt);
   if (keys.empty()) return absl::OkStatus();
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), items_cf_, keys.size(), keys.data(), values.data(),
-                statuses.data());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  db_->MultiGet(ro, items_cf_, keys.size(), keys.data(), values.data(), statuses.data());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     RETURN_IF_ERROR(FromRocks(statuses[i], "reading items"));

@@ -66,6 +66,10 @@ class StoreImpl final : public Store {
 
   absl::StatusOr<std::optional<proto::Item>> GetItem(absl::string_view table,
                                                      const proto::Item& key) const override;
+  absl::StatusOr<std::vector<std::optional<proto::Item>>> GetItems(
+      absl::Span<const ItemRef> refs) const override;
+  absl::StatusOr<std::vector<WriteResult>> WriteTransaction(
+      absl::Span<const TransactionWrite> ops) override;
   absl::StatusOr<WriteResult> Write(absl::string_view table, const proto::Item& key,
                                     const DecisionFn& decide) override;
   absl::StatusOr<std::vector<WriteResult>> WriteMany(absl::string_view table,
@@ -164,9 +168,21 @@ class StoreImpl final : public Store {
       const DecisionFn& decide, WriteResult* result);
   // The stored version at `item_key` (items CF); nullopt when absent.
   absl::StatusOr<std::optional<proto::StoredItem>> ReadStored(absl::string_view item_key) const;
-  // The same for several keys with one RocksDB MultiGet; out[i] belongs to keys[i].
+  // The same for several keys with one RocksDB MultiGet; out[i] belongs to keys[i]. With a
+  // snapshot, as of it.
   absl::Status ReadStoredMany(absl::Span<const rocksdb::Slice> keys,
-                              std::vector<std::optional<proto::StoredItem>>* out) const;
+                              std::vector<std::optional<proto::StoredItem>>* out,
+                              const rocksdb::Snapshot* snapshot = nullptr) const;
+  // One item write of WriteItems: its table, key and decision.
+  struct ItemWrite {
+    const CatalogEntry* table;
+    const proto::Item* key;
+    const DecisionFn* decide;
+  };
+  // WriteMany and WriteTransaction: the items under all their stripes, one commit. With
+  // `evaluate_all`, every decision runs even after one failed (then the first error returns).
+  absl::StatusOr<std::vector<WriteResult>> WriteItems(absl::Span<const ItemWrite> writes,
+                                                      bool evaluate_all);
   // The change of the table counters when `before` is replaced (`written`) by a live item of
   // `live_size` bytes, or by a tombstone (nullopt).
   static StatsDelta DeltaOf(const std::optional<proto::StoredItem>& before, bool written,

@@ -41,6 +41,8 @@ const std::map<std::string, Operation, std::less<>>& OperationTable() {
       {"DeleteItem", &DeleteItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"BatchGetItem", &BatchGetItem},
+      {"TransactWriteItems", &TransactWriteItems},
+      {"TransactGetItems", &TransactGetItems},
       {"Query", &Query},
       {"Scan", &Scan},
   };

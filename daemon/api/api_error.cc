@@ -12,6 +12,8 @@ namespace {
 constexpr char kTypePayload[] = "globaltable.dynamodb/type";
 // Payload key under which status() records the item of WithItem.
 constexpr char kItemPayload[] = "globaltable.dynamodb/item";
+// Payload key under which status() records the reasons of WithCancellationReasons.
+constexpr char kReasonsPayload[] = "globaltable.dynamodb/cancellation-reasons";
 constexpr char kTypePrefix[] = "com.amazonaws.dynamodb.v20120810#";
 
 absl::StatusCode CodeFor(absl::string_view type) {
@@ -21,7 +23,9 @@ absl::StatusCode CodeFor(absl::string_view type) {
   }
   if (type == "ResourceNotFoundException") return absl::StatusCode::kNotFound;
   if (type == "ResourceInUseException") return absl::StatusCode::kAlreadyExists;
-  if (type == "ConditionalCheckFailedException") return absl::StatusCode::kAborted;
+  if (type == "ConditionalCheckFailedException" || type == "TransactionCanceledException") {
+    return absl::StatusCode::kAborted;
+  }
   if (type == "ThrottlingException" || type == "ProvisionedThroughputExceededException") {
     return absl::StatusCode::kResourceExhausted;
   }
@@ -62,6 +66,16 @@ ApiError ApiError::Internal(absl::string_view m) {
   return ApiError("InternalServerError", std::string(m), 500);
 }
 
+ApiError ApiError::TransactionCanceled(absl::string_view m) {
+  return ApiError("TransactionCanceledException", std::string(m));
+}
+
+ApiError ApiError::WithCancellationReasons(std::string reasons_json) const {
+  ApiError e = *this;
+  e.reasons_json_ = std::move(reasons_json);
+  return e;
+}
+
 ApiError ApiError::WithItem(std::string item_json) const {
   ApiError e = *this;
   e.item_json_ = std::move(item_json);
@@ -75,6 +89,9 @@ ApiError ApiError::FromStatus(const absl::Status& status) {
                CodeFor(t) == absl::StatusCode::kInternal ? 500 : 400);
     if (absl::optional<absl::Cord> item = status.GetPayload(kItemPayload)) {
       e.item_json_ = std::string(*item);
+    }
+    if (absl::optional<absl::Cord> reasons = status.GetPayload(kReasonsPayload)) {
+      e.reasons_json_ = std::string(*reasons);
     }
     return e;
   }
@@ -102,6 +119,7 @@ absl::Status ApiError::status() const {
   absl::Status s(CodeFor(type_), message_);
   s.SetPayload(kTypePayload, absl::Cord(type_));
   if (!item_json_.empty()) s.SetPayload(kItemPayload, absl::Cord(item_json_));
+  if (!reasons_json_.empty()) s.SetPayload(kReasonsPayload, absl::Cord(reasons_json_));
   return s;
 }
 
@@ -117,6 +135,10 @@ std::string ApiError::ToJson() const {
   if (!item_json_.empty()) {
     w.Key("Item");
     w.RawValue(item_json_.data(), item_json_.size(), rapidjson::kObjectType);
+  }
+  if (!reasons_json_.empty()) {
+    w.Key("CancellationReasons");
+    w.RawValue(reasons_json_.data(), reasons_json_.size(), rapidjson::kArrayType);
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

@@ -43,6 +43,7 @@ class ApiError {
   static ApiError UnknownOperation(absl::string_view message = "");
   static ApiError WriteRejected(absl::string_view message);
   static ApiError Internal(absl::string_view message);
+  static ApiError TransactionCanceled(absl::string_view message);
 
   // The ApiError a Status stands for: its exact type if it came from status(), else by code.
   static ApiError FromStatus(const absl::Status& status);
@@ -54,11 +55,15 @@ class ApiError {
   // "Item": a ConditionalCheckFailedException under ReturnValuesOnConditionCheckFailure ALL_OLD
   // returns the item that failed the condition this way. status() keeps it.
   ApiError WithItem(std::string item_json) const;
+  // The same carrying TransactWriteItems' CancellationReasons (a JSON array, one object per
+  // action), which ToJson writes as "CancellationReasons". status() keeps them.
+  ApiError WithCancellationReasons(std::string reasons_json) const;
 
   const std::string& type() const { return type_; }  // e.g. "ValidationException"
   const std::string& message() const { return message_; }
   int http_status() const { return http_status_; }
   const std::string& item_json() const { return item_json_; }  // empty when none
+  const std::string& cancellation_reasons_json() const { return reasons_json_; }
   // {"__type":"com.amazonaws.dynamodb.v20120810#<type>","message":"<message>"}, plus
   // "Item":{...} when WithItem set one.
   std::string ToJson() const;
@@ -68,6 +73,7 @@ class ApiError {
   std::string message_;
   int http_status_;
   std::string item_json_;
+  std::string reasons_json_;
 };
 
 }  // namespace globaltable::daemon::api

@@ -380,6 +380,14 @@ class HookedStore final : public storage::Store {
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override {
     return base_->AppliedHlc(origin);
   }
+  absl::StatusOr<std::vector<storage::WriteResult>> WriteTransaction(
+      absl::Span<const storage::TransactionWrite> ops) override {
+    return base_->WriteTransaction(ops);
+  }
+  absl::StatusOr<std::vector<std::optional<proto::Item>>> GetItems(
+      absl::Span<const storage::ItemRef> refs) const override {
+    return base_->GetItems(refs);
+  }
   std::optional<clock::Timestamp> ClosedHlc(clock::RegionId origin) const override {
     return base_->ClosedHlc(origin);
   }

@@ -127,6 +127,11 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
 absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status BatchGetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 
+absl::Status TransactWriteItems(const OpContext& ctx, const rapidjson::Value& request,
+                                JsonWriter* out);
+absl::Status TransactGetItems(const OpContext& ctx, const rapidjson::Value& request,
+                              JsonWriter* out);
+
 absl::Status Query(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status Scan(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 

@@ -167,6 +167,100 @@ class TimeToLiveTest(ApiTestCase):
                          % name)
 
 
+class TransactionTest(ApiTestCase):
+    def test_write_all_or_nothing_and_get(self):
+        orders = self.new_table(sort_type=None)
+        stock = self.new_table(sort_type=None)
+        self.db.put_item(TableName=stock, Item={"pk": S("widget"), "n": N(5)})
+        self.db.put_item(TableName=stock, Item={"pk": S("gadget"), "n": N(0)})
+        self.db.put_item(TableName=orders, Item={"pk": S("old"), "state": S("open")})
+        self.db.put_item(TableName=orders, Item={"pk": S("s1"), "qty": S("two")})
+        self.db.transact_write_items(TransactItems=[
+            {"Put": {"TableName": orders, "Item": {"pk": S("o1"), "qty": N(2)},
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Update": {"TableName": stock, "Key": {"pk": S("widget")},
+                        "UpdateExpression": "SET n = n - :q", "ConditionExpression": "n >= :q",
+                        "ExpressionAttributeValues": {":q": N(2)}}},
+            {"Delete": {"TableName": orders, "Key": {"pk": S("old")}}},
+            {"ConditionCheck": {"TableName": stock, "Key": {"pk": S("gadget")},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+        got = self.db.transact_get_items(TransactItems=[
+            {"Get": {"TableName": orders, "Key": {"pk": S("o1")}}},
+            {"Get": {"TableName": stock, "Key": {"pk": S("widget")},
+                     "ProjectionExpression": "n"}},
+            {"Get": {"TableName": orders, "Key": {"pk": S("old")}}},
+        ])["Responses"]
+        self.assertEqual(got[0]["Item"], {"pk": S("o1"), "qty": N(2)})
+        self.assertEqual(got[1]["Item"], {"n": N(3)})
+        self.assertEqual(got[2], {})
+
+        # A refused condition cancels every action, and says which one refused.
+        before = (self.scan_all(orders), self.scan_all(stock))
+        with self.assertRaises(ClientError) as cm:
+            self.db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": orders, "Item": {"pk": S("o2"), "qty": N(9)}}},
+                {"Update": {"TableName": stock, "Key": {"pk": S("widget")},
+                            "UpdateExpression": "SET n = n - :q", "ConditionExpression": "n >= :q",
+                            "ExpressionAttributeValues": {":q": N(9)},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            ])
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], "TransactionCanceledException")
+        self.assertIn("[None, ConditionalCheckFailed]", err["Error"]["Message"])
+        reasons = err["CancellationReasons"]
+        self.assertEqual(reasons[0]["Code"], "None")
+        self.assertEqual(reasons[1]["Code"], "ConditionalCheckFailed")
+        self.assertEqual(reasons[1]["Item"], {"pk": S("widget"), "n": N(3)})
+        self.assertEqual((self.scan_all(orders), self.scan_all(stock)), before)
+
+        # An update that fails on the stored item (adding to a string) cancels too, as a
+        # ValidationError.
+        with self.assertRaises(ClientError) as cm:
+            self.db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": orders, "Item": {"pk": S("o3")}}},
+                {"Update": {"TableName": orders, "Key": {"pk": S("s1")},
+                            "UpdateExpression": "SET qty = qty + :n",
+                            "ExpressionAttributeValues": {":n": N(1)}}},
+            ])
+        self.assertEqual(cm.exception.response["CancellationReasons"][1]["Code"],
+                         "ValidationError")
+        self.assertEqual((self.scan_all(orders), self.scan_all(stock)), before)
+
+    def test_validation(self):
+        t = self.new_table(sort_type=None)
+        self.db.put_item(TableName=t, Item={"pk": S("a")})
+        before = self.scan_all(t)
+        self.rejected(t, "ValidationException", self.db.transact_write_items,
+                      "multiple operations on one item", TransactItems=[
+                          {"Put": {"TableName": t, "Item": {"pk": S("a"), "v": N(1)}}},
+                          {"Delete": {"TableName": t, "Key": {"pk": S("a")}}}])
+        self.rejected(t, "ResourceNotFoundException", self.db.transact_write_items,
+                      TransactItems=[
+                          {"Put": {"TableName": t, "Item": {"pk": S("b")}}},
+                          {"Put": {"TableName": "tx-missing", "Item": {"pk": S("b")}}}])
+        self.rejected(t, "ValidationException", self.db.transact_write_items,
+                      TransactItems=[{"Put": {"TableName": t, "Item": {"v": S("no key")}}}])
+        status, body = raw_call("TransactWriteItems", {"TransactItems": []})
+        self.assertEqual(status, 400)
+        self.assertIn("length greater than or equal to 1", body["message"])
+        status, body = raw_call("TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": {"pk": S(f"k{i}")}}} for i in range(101)]})
+        self.assertEqual(status, 400)
+        self.assertIn("less than or equal to 100", body["message"])
+        status, body = raw_call("TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": {"pk": S("c")}},
+             "Delete": {"TableName": t, "Key": {"pk": S("c")}}}]})
+        self.assertEqual(status, 400)
+        status, body = raw_call("TransactWriteItems", {"TransactItems": [
+            {"ConditionCheck": {"TableName": t, "Key": {"pk": S("a")}}}]})
+        self.assertEqual(status, 400)
+        self.assertIn("conditionExpression", body["message"])
+        self.assert_unchanged(t, before)
+        self.error("ResourceNotFoundException", self.db.transact_get_items,
+                   TransactItems=[{"Get": {"TableName": "tx-missing", "Key": {"pk": S("a")}}}])
+
+
 class ItemTest(ApiTestCase):
     def test_every_type_round_trips(self):
         t = self.new_table()
