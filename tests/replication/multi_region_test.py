@@ -22,7 +22,8 @@
      The deployment file sets a short grace period and purge interval for the whole run, so
      tests 2-7 also run with tombstones being purged under them;
   9. Time to Live enabled in one region applies in every region, and an expired item written
-     in one region is deleted from all of them.
+     in one region is deleted from all of them;
+ 10. a TransactWriteItems over two tables in one region reaches every region.
 
 Usage: multi_region_test.py --binary build/bin/globaltabled
        [--topology single|domains|supercluster] [--only 1,3]
@@ -449,6 +450,19 @@ def test_time_to_live(cluster):
     wait_converged(cluster, table="sessions")
 
 
+def test_transaction_replicates(cluster):
+    """A transaction in one region reaches the others whole."""
+    us, eu, ap = cluster.regions
+    eu.client().transact_write_items(TransactItems=[
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "tx-a"}, "v": {"S": "1"}}}},
+        {"Put": {"TableName": "sessions", "Item": {"pk": {"S": "tx-b"}, "v": {"S": "2"}}}},
+    ])
+    wait_until(lambda: all(get_value(r, "tx-a") == "1" and
+                           get_value(r, "tx-b", table="sessions") == "2"
+                           for r in cluster.regions), 30, "the transaction everywhere")
+    wait_converged(cluster)
+
+
 TESTS = {
     "1": test_write_visible_everywhere,
     "2": test_conflicts_converge,
@@ -459,6 +473,7 @@ TESTS = {
     "7": test_delete_table,
     "8": test_tombstones_purged,
     "9": test_time_to_live,
+    "10": test_transaction_replicates,
 }
 
 
