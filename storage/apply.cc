@@ -414,6 +414,9 @@ absl::Status StoreImpl::ResolveApply(RemoteApply* request) {
       const clock::Version have = stored->version;
       const clock::Version have_prev = stored->prev;
       auto conflict = [&](clock::Version winner, clock::Version loser) {
+        // Two deletes (Time to Live expiring an item in several regions at once, say) lose
+        // nothing: the item is gone whichever wins.
+        if (stored->tombstone && m.kind() == proto::Mutation::DELETE) return;
         ConflictRecord c;
         c.table = m.table();
         if (m.kind() == proto::Mutation::PUT) {

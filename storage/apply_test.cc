@@ -270,6 +270,45 @@ TEST_F(ApplyTest, CausalOverwritesAreNotConflicts) {
   EXPECT_EQ(DigestOf(*dst_->store), DigestOf(*src_->store));
 }
 
+// Two regions deleting one item at once (Time to Live expiring it in every region, say) lose
+// nothing: the item is gone either way, so it is not counted as a conflict. A delete racing a
+// put still is.
+TEST_F(ApplyTest, ConcurrentDeletesAreNotConflicts) {
+  for (const auto& b : AllBatches(*src_->store, 2, 100)) {
+    ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
+  }
+  ASSERT_TRUE(Put(src_->store.get(), "a", 1, "v").ok());
+  ASSERT_TRUE(Put(src_->store.get(), "b", 1, "v").ok());
+  std::map<uint32_t, uint64_t> shipped;
+  auto ship = [&] {
+    uint64_t conflicts = 0;
+    for (uint32_t p = 0; p < 4; ++p) {
+      for (const auto& b : Batches(*src_->store, 2, p, 100, shipped[p] + 1)) {
+        absl::StatusOr<ApplyResult> r = dst_->store->ApplyBatch(b);
+        EXPECT_TRUE(r.ok()) << r.status();
+        if (r.ok()) conflicts += r->conflicts;
+        shipped[p] = b.last_sequence();
+      }
+    }
+    return conflicts;
+  };
+  for (uint32_t p = 0; p < 4; ++p) shipped[p] = 1;  // the table's creation
+  EXPECT_EQ(ship(), 0u);
+
+  // Both regions delete "a" without having seen the other's delete; region 1 also deletes "b"
+  // while region 2 rewrites it.
+  ASSERT_TRUE(Del(dst_->store.get(), "a", 1).ok());
+  ASSERT_TRUE(Del(dst_->store.get(), "b", 1).ok());
+  wall_.Advance(10);
+  ASSERT_TRUE(Del(src_->store.get(), "a", 1).ok());
+  ASSERT_TRUE(Put(src_->store.get(), "b", 1, "again").ok());
+  EXPECT_EQ(ship(), 1u) << "only b's delete lost to a concurrent write";
+  ASSERT_EQ(dst_->store->RecentConflicts().size(), 1u);
+  EXPECT_EQ(dst_->store->RecentConflicts()[0].key, "pk=\"b\" sk=1");
+  EXPECT_FALSE(dst_->store->GetItem("t", Key("a", 1))->has_value());
+  EXPECT_EQ(FindAttribute(**dst_->store->GetItem("t", Key("b", 1)), "v")->s(), "again");
+}
+
 TEST_F(ApplyTest, ConflictLogIsBounded) {
   for (const auto& b : AllBatches(*src_->store, 2, 100))
     ASSERT_TRUE(dst_->store->ApplyBatch(b).ok());
