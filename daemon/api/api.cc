@@ -58,6 +58,7 @@ HttpResponse ErrorResponse(const ApiError& e) {
 struct Api::Impl {
   explicit Impl(int max_pending_writes) : write_load(max_pending_writes) {}
   WriteLoad write_load;
+  TransactionTokens transaction_tokens;
   OpContext ctx;
   Metrics* metrics;
   std::map<std::string, OperationEntry, std::less<>> operations;
@@ -67,6 +68,7 @@ Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics)
     : impl_(new Impl(options.max_pending_writes)) {
   impl_->ctx.store = store;
   impl_->ctx.write_load = &impl_->write_load;
+  impl_->ctx.transaction_tokens = &impl_->transaction_tokens;
   impl_->ctx.region_name = options.region_name;
   impl_->ctx.region_id = options.region_id;
   impl_->ctx.replica_regions = options.replica_regions;

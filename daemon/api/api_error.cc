@@ -18,12 +18,13 @@ constexpr char kTypePrefix[] = "com.amazonaws.dynamodb.v20120810#";
 
 absl::StatusCode CodeFor(absl::string_view type) {
   if (type == "ValidationException" || type == "SerializationException" ||
-      type == "UnknownOperationException") {
+      type == "UnknownOperationException" || type == "IdempotentParameterMismatchException") {
     return absl::StatusCode::kInvalidArgument;
   }
   if (type == "ResourceNotFoundException") return absl::StatusCode::kNotFound;
   if (type == "ResourceInUseException") return absl::StatusCode::kAlreadyExists;
-  if (type == "ConditionalCheckFailedException" || type == "TransactionCanceledException") {
+  if (type == "ConditionalCheckFailedException" || type == "TransactionCanceledException" ||
+      type == "TransactionInProgressException") {
     return absl::StatusCode::kAborted;
   }
   if (type == "ThrottlingException" || type == "ProvisionedThroughputExceededException") {

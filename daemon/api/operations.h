@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "clock/version.h"
 #include "daemon/api/json_codec.h"
+#include "daemon/api/transaction_tokens.h"
 #include "rapidjson/document.h"
 #include "daemon/control/region_control.h"
 #include "storage/store.h"
@@ -85,6 +86,8 @@ struct OpContext {
   RegionControl* control = nullptr;
   // Store writes in progress; nullptr counts nothing and bounds nothing (tests, tools).
   WriteLoad* write_load = nullptr;
+  // TransactWriteItems' ClientRequestTokens; nullptr: tokens are not remembered.
+  TransactionTokens* transaction_tokens = nullptr;
 };
 
 // Counts one store write in `ctx.write_load` until the returned slot is destroyed.

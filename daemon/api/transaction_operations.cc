@@ -11,8 +11,8 @@
 // TransactGetItems: up to 100 Gets read from one consistent view of the store
 // (Store::GetItems), so they never see part of a transaction.
 //
-// ClientRequestToken is accepted and validated but not remembered: a retried transaction is
-// applied again (its conditions decide whether that changes anything).
+// ClientRequestToken makes a retry within 10 minutes answer what the first call answered
+// without running again (TransactionTokens, in memory in this region).
 // Thread-safety: see operations.h.
 #include <map>
 #include <memory>
@@ -213,14 +213,72 @@ ApiError Cancelled(const std::vector<WriteAction>& actions) {
       .WithCancellationReasons(std::string(buffer.GetString(), buffer.GetSize()));
 }
 
-absl::Status CheckClientRequestToken(const rapidjson::Value& request) {
+absl::StatusOr<std::optional<std::string>> ClientRequestToken(const rapidjson::Value& request) {
   ASSIGN_OR_RETURN(std::optional<std::string> token, OptionalString(request, "ClientRequestToken"));
   if (token && (token->empty() || token->size() > 36)) {
     return ConstraintViolation(*token, "clientRequestToken",
                                token->empty() ? "Member must have length greater than or equal to 1"
                                               : "Member must have length less than or equal to 36");
   }
-  return absl::OkStatus();
+  return token;
+}
+
+// What makes two requests with one token "the same": their actions, as JSON.
+std::string Fingerprint(const rapidjson::Value& items) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  items.Accept(w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Writes the answer of a TransactWriteItems that succeeded.
+std::string SuccessResponse(CapacityMode capacity, const std::vector<WriteAction>& actions,
+                            const std::vector<storage::WriteResult>& results) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter out(buffer);
+  out.StartObject();
+  if (capacity != CapacityMode::kNone) {
+    // Every action of a transaction, condition checks included, costs two write units per KB
+    // (DynamoDB's rule for transactional writes).
+    std::map<std::string, double> units;
+    for (size_t i = 0; i < actions.size(); ++i) {
+      const storage::WriteResult& r = results[i];
+      const size_t size = std::max(r.old_item ? storage::ItemSize(*r.old_item) : 0,
+                                   r.new_item ? storage::ItemSize(*r.new_item) : 0);
+      units[actions[i].table->name()] += 2 * WriteUnits(size);
+    }
+    WriteConsumedCapacityList(capacity, units, /*is_write=*/true, &out);
+  }
+  out.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Admits, runs and answers a parsed transaction (the answer's JSON, or why it failed).
+absl::StatusOr<std::string> RunTransaction(const OpContext& ctx, CapacityMode capacity,
+                                           std::vector<WriteAction>* actions) {
+  std::vector<RegionControl::WriteTicket> tickets;
+  for (const WriteAction& a : *actions) {
+    if (a.kind == ActionKind::kConditionCheck) continue;
+    ASSIGN_OR_RETURN(RegionControl::WriteTicket t, AdmitWrite(ctx, *a.table));
+    tickets.push_back(std::move(t));
+  }
+  WriteLoad::Slot load = StartWrite(ctx);
+  std::vector<storage::TransactionWrite> writes;
+  writes.reserve(actions->size());
+  for (WriteAction& a : *actions) {
+    WriteAction* action = &a;
+    writes.push_back({a.table->name(), a.key,
+                      [action](const proto::Item* current) { return Decide(action, current); }});
+  }
+  absl::StatusOr<std::vector<storage::WriteResult>> results =
+      ctx.store->WriteTransaction(writes);
+  if (!results.ok()) {
+    for (const WriteAction& a : *actions) {
+      if (a.failure) return Cancelled(*actions).status();
+    }
+    return results.status();
+  }
+  return SuccessResponse(capacity, *actions, *results);
 }
 
 }  // namespace
@@ -229,7 +287,7 @@ absl::Status TransactWriteItems(const OpContext& ctx, const rapidjson::Value& re
                                 JsonWriter* out) {
   const rapidjson::Value* entries = Member(request, "TransactItems");
   RETURN_IF_ERROR(CheckItemCount(entries, "transactItems"));
-  RETURN_IF_ERROR(CheckClientRequestToken(request));
+  ASSIGN_OR_RETURN(std::optional<std::string> token, ClientRequestToken(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
   std::vector<WriteAction> actions;
   actions.reserve(entries->Size());
@@ -250,42 +308,34 @@ absl::Status TransactWriteItems(const OpContext& ctx, const rapidjson::Value& re
         "Transaction request cannot be larger than 4 MB");
   }
 
-  std::vector<RegionControl::WriteTicket> tickets;
-  for (const WriteAction& a : actions) {
-    if (a.kind == ActionKind::kConditionCheck) continue;
-    ASSIGN_OR_RETURN(RegionControl::WriteTicket t, AdmitWrite(ctx, *a.table));
-    tickets.push_back(std::move(t));
-  }
-  WriteLoad::Slot load = StartWrite(ctx);
-  std::vector<storage::TransactionWrite> writes;
-  writes.reserve(actions.size());
-  for (WriteAction& a : actions) {
-    WriteAction* action = &a;
-    writes.push_back({a.table->name(), a.key,
-                      [action](const proto::Item* current) { return Decide(action, current); }});
-  }
-  absl::StatusOr<std::vector<storage::WriteResult>> results =
-      ctx.store->WriteTransaction(writes);
-  if (!results.ok()) {
-    for (const WriteAction& a : actions) {
-      if (a.failure) return Cancelled(actions).status();
+  TransactionTokens* tokens = token ? ctx.transaction_tokens : nullptr;
+  if (tokens != nullptr) {
+    std::string saved;
+    switch (tokens->Begin(*token, Fingerprint(*entries), absl::Now(), &saved)) {
+      case TransactionTokens::Outcome::kReplay:
+        out->RawValue(saved.data(), saved.size(), rapidjson::kObjectType);
+        return absl::OkStatus();
+      case TransactionTokens::Outcome::kMismatch:
+        return ApiError("IdempotentParameterMismatchException",
+                        "The request uses the same client token as a previous, but non-identical "
+                        "request.")
+            .status();
+      case TransactionTokens::Outcome::kInProgress:
+        return ApiError("TransactionInProgressException",
+                        "The transaction with the given request token is already in progress.")
+            .status();
+      case TransactionTokens::Outcome::kNew:
+        break;
     }
-    return results.status();
   }
-  out->StartObject();
-  if (capacity != CapacityMode::kNone) {
-    // Every action of a transaction, condition checks included, costs two write units per KB
-    // (DynamoDB's rule for transactional writes).
-    std::map<std::string, double> units;
-    for (size_t i = 0; i < actions.size(); ++i) {
-      const storage::WriteResult& r = (*results)[i];
-      const size_t size = std::max(r.old_item ? storage::ItemSize(*r.old_item) : 0,
-                                   r.new_item ? storage::ItemSize(*r.new_item) : 0);
-      units[actions[i].table->name()] += 2 * WriteUnits(size);
-    }
-    WriteConsumedCapacityList(capacity, units, /*is_write=*/true, out);
+  absl::StatusOr<std::string> response = RunTransaction(ctx, capacity, &actions);
+  if (tokens != nullptr) {
+    tokens->Finish(*token,
+                   response.ok() ? std::optional<std::string>(*response) : std::nullopt,
+                   absl::Now());
   }
-  out->EndObject();
+  if (!response.ok()) return response.status();
+  out->RawValue(response->data(), response->size(), rapidjson::kObjectType);
   return absl::OkStatus();
 }
 

@@ -227,6 +227,36 @@ class TransactionTest(ApiTestCase):
                          "ValidationError")
         self.assertEqual((self.scan_all(orders), self.scan_all(stock)), before)
 
+    def test_client_request_token(self):
+        t = self.new_table(sort_type=None)
+        self.db.put_item(TableName=t, Item={"pk": S("counter"), "n": N(0)})
+        bump = [{"Update": {"TableName": t, "Key": {"pk": S("counter")},
+                            "UpdateExpression": "SET n = n + :one",
+                            "ExpressionAttributeValues": {":one": N(1)}}}]
+        for _ in range(3):  # a retried call runs once
+            self.db.transact_write_items(TransactItems=bump, ClientRequestToken="tok-1")
+        self.assertEqual(self.db.get_item(TableName=t, Key={"pk": S("counter")})["Item"]["n"],
+                         N(1))
+        self.error("IdempotentParameterMismatchException", self.db.transact_write_items,
+                   TransactItems=[{"Delete": {"TableName": t, "Key": {"pk": S("counter")}}}],
+                   ClientRequestToken="tok-1")
+        self.db.transact_write_items(TransactItems=bump, ClientRequestToken="tok-2")
+        self.assertEqual(self.db.get_item(TableName=t, Key={"pk": S("counter")})["Item"]["n"],
+                         N(2))
+        # A cancelled call keeps no token: once its condition holds, the retry runs.
+        guarded = [{"Update": {"TableName": t, "Key": {"pk": S("counter")},
+                               "UpdateExpression": "SET n = n + :one",
+                               "ConditionExpression": "attribute_exists(ready)",
+                               "ExpressionAttributeValues": {":one": N(1)}}}]
+        self.error("TransactionCanceledException", self.db.transact_write_items,
+                   TransactItems=guarded, ClientRequestToken="tok-3")
+        self.db.update_item(TableName=t, Key={"pk": S("counter")},
+                            UpdateExpression="SET ready = :t",
+                            ExpressionAttributeValues={":t": {"BOOL": True}})
+        self.db.transact_write_items(TransactItems=guarded, ClientRequestToken="tok-3")
+        self.assertEqual(self.db.get_item(TableName=t, Key={"pk": S("counter")})["Item"]["n"],
+                         N(3))
+
     def test_validation(self):
         t = self.new_table(sort_type=None)
         self.db.put_item(TableName=t, Item={"pk": S("a")})
