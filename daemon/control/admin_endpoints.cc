@@ -209,8 +209,20 @@ std::string ControlEndpoints::StatusJson() const {
     const uint64_t last = store_->LastSequence(p);
     w.Uint64(last);
     if (last == 0) continue;
-    absl::StatusOr<std::vector<proto::Mutation>> tail = store_->ReadChangeLog(p, last, 1, 1 << 20);
-    if (tail.ok() && !tail->empty()) last_local_hlc = std::max(last_local_hlc, tail->back().hlc());
+    // The newest write among the last records; an idle partition's tail is heartbeats (one a
+    // second), which say nothing about writes. Past the window, the newest record stands in.
+    constexpr uint64_t kWindow = 64;
+    absl::StatusOr<std::vector<proto::Mutation>> tail = store_->ReadChangeLog(
+        p, last > kWindow ? last - kWindow + 1 : 1, kWindow, 1 << 20);
+    if (!tail.ok() || tail->empty()) continue;
+    uint64_t newest = tail->back().hlc();
+    for (auto it = tail->rbegin(); it != tail->rend(); ++it) {
+      if (it->kind() != proto::Mutation::HEARTBEAT) {
+        newest = it->hlc();
+        break;
+      }
+    }
+    last_local_hlc = std::max(last_local_hlc, newest);
   }
   w.EndArray();
   w.Key("last_local_hlc");

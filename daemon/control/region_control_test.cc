@@ -5,12 +5,16 @@
 
 #include <stdlib.h>
 
+#include <regex>
+
 #include <filesystem>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "clock/hlc.h"
+#include "daemon/control/admin_endpoints.h"
 #include "gtest/gtest.h"
+#include "storage/store_testing.h"
 
 namespace globaltable::daemon {
 namespace {
@@ -134,6 +138,26 @@ TEST_F(RegionControlTest, CutHookSeesCurrentAndLaterStates) {
   ASSERT_TRUE(control_->SetCut(false).ok());
   EXPECT_EQ(seen, (std::vector<bool>{false, true, false}));
   EXPECT_EQ(ParseWriteMode("bogus").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// /v1/status's last_local_hlc is the newest write's, not the newest heartbeat's.
+TEST_F(RegionControlTest, StatusLastLocalHlcIsTheNewestWrite) {
+  using storage::testing::MakeItem;
+  using storage::testing::S;
+  ASSERT_TRUE(store_->CreateTable(storage::testing::MakeSchema("orders", proto::S)).ok());
+  proto::Item item = MakeItem({{"pk", S("a")}});
+  absl::StatusOr<storage::WriteResult> w = store_->Write(
+      "orders", item, [&](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
+        return storage::WriteDecision::Put(item);
+      });
+  ASSERT_TRUE(w.ok()) << w.status();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->WriteHeartbeats().ok());
+  ControlEndpoints endpoints(store_.get(), control_.get(), &metrics_, {"us-east-1", 1},
+                             {{"us-east-1", 1}, {"eu-west-1", 2}}, nullptr);
+  const std::string status = endpoints.StatusJson();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(status, m, std::regex("\"last_local_hlc\":([0-9]+)"))) << status;
+  EXPECT_EQ(std::stoull(m[1]), w->version.hlc);
 }
 
 }  // namespace
