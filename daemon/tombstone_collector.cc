@@ -6,30 +6,25 @@
 
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "common/thread_name.h"
 
 namespace globaltable::daemon {
 
 TombstoneCollector::TombstoneCollector(storage::Store* store, clock::HybridClock* clock,
                                        TombstoneCollectorOptions options, Metrics* metrics)
-    : store_(store), clock_(clock), options_(std::move(options)), metrics_(metrics) {}
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      metrics_(metrics),
+      thread_("gt-tombstones", options_.heartbeat_interval, [this] { Tick(); }) {}
 
 TombstoneCollector::~TombstoneCollector() { Stop(); }
 
 void TombstoneCollector::Start() {
-  thread_ = std::thread([this] {
-    SetThreadName("gt-tombstones");
-    Run();
-  });
+  next_purge_ = absl::Now() + options_.purge_interval;
+  thread_.Start();
 }
 
-void TombstoneCollector::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void TombstoneCollector::Stop() { thread_.Stop(); }
 
 absl::Status TombstoneCollector::Heartbeat() {
   // Heartbeats are for the other regions; alone, nothing reads (or trims) them.
@@ -81,34 +76,24 @@ absl::StatusOr<uint64_t> TombstoneCollector::Purge() {
   return purged;
 }
 
-void TombstoneCollector::Run() {
-  absl::Time next_purge = absl::Now() + options_.purge_interval;
-  absl::Status last_error;  // logged once per distinct error, not every second
-  auto report = [&](const absl::Status& s, const char* what) {
-    if (!s.ok() && s != last_error) {
+void TombstoneCollector::Tick() {
+  auto report = [this](const absl::Status& s, const char* what) {
+    if (!s.ok() && s != last_error_) {
       GT_LOG(WARNING) << "tombstones: " << what << ": " << s;
     }
-    last_error = s;
+    last_error_ = s;
   };
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(+[](bool* stop) { return *stop; }, &stop_),
-                           options_.heartbeat_interval);
-      if (stop_) return;
-    }
-    report(Heartbeat(), "heartbeat");
-    report(TrimChangeLog(), "change-log trim");
-    if (absl::Now() < next_purge) {
-      Horizon();  // keeps the horizon-age gauge current between purges
-      continue;
-    }
-    next_purge = absl::Now() + options_.purge_interval;
-    absl::StatusOr<uint64_t> purged = Purge();
-    report(purged.status(), "purge");
-    if (purged.ok() && *purged > 0) {
-      GT_LOG(INFO) << "tombstones: purged " << *purged;
-    }
+  report(Heartbeat(), "heartbeat");
+  report(TrimChangeLog(), "change-log trim");
+  if (absl::Now() < next_purge_) {
+    Horizon();  // keeps the horizon-age gauge current between purges
+    return;
+  }
+  next_purge_ = absl::Now() + options_.purge_interval;
+  absl::StatusOr<uint64_t> purged = Purge();
+  report(purged.status(), "purge");
+  if (purged.ok() && *purged > 0) {
+    GT_LOG(INFO) << "tombstones: purged " << *purged;
   }
 }
 

@@ -18,21 +18,19 @@
 // publisher does.
 //
 // Thread-safety: Heartbeat, Horizon and Purge may be called from any thread (tests call them
-// directly, without Start); TrimChangeLog from one thread at a time (Run, or a test without
+// directly, without Start); TrimChangeLog from one thread at a time (the thread, or a test without
 // Start); Start/Stop from one owner thread.
 #ifndef GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
 #define GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
 
 #include <optional>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "clock/hlc.h"
 #include "common/metrics.h"
+#include "common/periodic_thread.h"
 #include "storage/store.h"
 
 namespace globaltable::daemon {
@@ -69,16 +67,16 @@ class TombstoneCollector {
   absl::StatusOr<uint64_t> Purge();
 
  private:
-  void Run();
+  void Tick();  // one round of the thread
 
   storage::Store* const store_;
   clock::HybridClock* const clock_;
   const TombstoneCollectorOptions options_;
   Metrics* const metrics_;
-  std::vector<uint64_t> trimmed_;  // per partition, the sequence the last trim kept (Run only)
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::vector<uint64_t> trimmed_;  // per partition, the sequence the last trim kept (Tick only)
+  absl::Time next_purge_;          // Tick only
+  absl::Status last_error_;        // Tick only: each distinct error is logged once
+  PeriodicThread thread_;
 };
 
 }  // namespace globaltable::daemon

@@ -8,7 +8,6 @@
 
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "common/thread_name.h"
 #include "storage/value.h"
 
 namespace globaltable::daemon {
@@ -24,24 +23,17 @@ bool TtlExpired(const proto::AttributeValue* value, absl::Time now) {
 
 TtlExpirer::TtlExpirer(storage::Store* store, RegionControl* control, TtlExpirerOptions options,
                        Metrics* metrics)
-    : store_(store), control_(control), options_(std::move(options)), metrics_(metrics) {}
+    : store_(store),
+      control_(control),
+      options_(std::move(options)),
+      metrics_(metrics),
+      thread_("gt-ttl", options_.interval, [this] { Tick(); }) {}
 
 TtlExpirer::~TtlExpirer() { Stop(); }
 
-void TtlExpirer::Start() {
-  thread_ = std::thread([this] {
-    SetThreadName("gt-ttl");
-    Run();
-  });
-}
+void TtlExpirer::Start() { thread_.Start(); }
 
-void TtlExpirer::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void TtlExpirer::Stop() { thread_.Stop(); }
 
 absl::StatusOr<uint64_t> TtlExpirer::RunOnce(absl::Time now) {
   uint64_t deleted = 0;
@@ -101,23 +93,14 @@ absl::StatusOr<uint64_t> TtlExpirer::ExpireTable(const proto::TableSchema& schem
   return deleted;
 }
 
-void TtlExpirer::Run() {
-  absl::Status last_error;
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(+[](bool* stop) { return *stop; }, &stop_),
-                           options_.interval);
-      if (stop_) return;
-    }
-    absl::StatusOr<uint64_t> deleted = RunOnce(absl::Now());
-    if (!deleted.ok() && deleted.status() != last_error) {
-      GT_LOG(WARNING) << "ttl: " << deleted.status();
-    }
-    last_error = deleted.status();
-    if (deleted.ok() && *deleted > 0) {
-      GT_LOG(INFO) << "ttl: deleted " << *deleted << " expired items";
-    }
+void TtlExpirer::Tick() {
+  absl::StatusOr<uint64_t> deleted = RunOnce(absl::Now());
+  if (!deleted.ok() && deleted.status() != last_error_) {
+    GT_LOG(WARNING) << "ttl: " << deleted.status();
+  }
+  last_error_ = deleted.status();
+  if (deleted.ok() && *deleted > 0) {
+    GT_LOG(INFO) << "ttl: deleted " << *deleted << " expired items";
   }
 }
 

@@ -21,13 +21,11 @@
 #define GLOBALTABLE_DAEMON_TTL_EXPIRER_H_
 
 #include <cstdint>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics.h"
+#include "common/periodic_thread.h"
 #include "daemon/control/region_control.h"
 #include "storage/store.h"
 
@@ -55,15 +53,14 @@ class TtlExpirer {
 
  private:
   absl::StatusOr<uint64_t> ExpireTable(const proto::TableSchema& schema, absl::Time now);
-  void Run();
+  void Tick();  // one pass of the thread
 
   storage::Store* const store_;
   RegionControl* const control_;
   const TtlExpirerOptions options_;
   Metrics* const metrics_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  absl::Status last_error_;  // Tick only: each distinct error is logged once
+  PeriodicThread thread_;
 };
 
 // Whether an item whose TTL attribute is `value` has expired at `now` (DynamoDB's rules).
