@@ -596,6 +596,7 @@ absl::StatusOr<proto::TableSchema> StoreImpl::UpdateTable(proto::TableSchema sch
   entry.schema.set_write_capacity_units(schema.write_capacity_units());
   entry.schema.set_primary_region(schema.primary_region());
   entry.schema.set_ttl_attribute(schema.ttl_attribute());
+  *entry.schema.mutable_tags() = schema.tags();
   TableChange change(proto::Mutation::UPDATE_TABLE, std::move(entry));
   RETURN_IF_ERROR(queue_.Submit(&change));
   return change.entry().schema;

@@ -119,6 +119,11 @@ absl::Status DeleteTable(const OpContext& ctx, const rapidjson::Value& request, 
 absl::Status UpdateTable(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status UpdateTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
                               JsonWriter* out);
+absl::Status TagResource(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
+absl::Status UntagResource(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
+absl::Status ListTagsOfResource(const OpContext& ctx, const rapidjson::Value& request,
+                                JsonWriter* out);
+absl::Status DescribeLimits(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
 absl::Status DescribeTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
                                 JsonWriter* out);
 

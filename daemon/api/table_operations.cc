@@ -1,11 +1,16 @@
 // Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable,
-// UpdateTimeToLive, DescribeTimeToLive.
+// UpdateTimeToLive, DescribeTimeToLive, TagResource, UntagResource, ListTagsOfResource,
+// DescribeLimits.
 // Thread-safety: see operations.h.
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "clock/hlc.h"
 #include "common/status_macros.h"
 #include "daemon/api/api_error.h"
@@ -169,6 +174,68 @@ absl::Status ApplyThroughput(const rapidjson::Value& request, const std::string&
   return absl::OkStatus();
 }
 
+constexpr int kMaxTags = 50;
+
+// DynamoDB's tag rules: key 1-128 characters, value 0-256, at most 50 per table.
+absl::Status ValidateTag(const proto::Tag& tag) {
+  if (tag.key().empty() || tag.key().size() > 128) {
+    return ConstraintViolation(tag.key(), "tags.member.key",
+                               "Member must have length between 1 and 128");
+  }
+  if (tag.value().size() > 256) {
+    return ConstraintViolation(tag.value(), "tags.member.value",
+                               "Member must have length less than or equal to 256");
+  }
+  if (absl::StartsWith(tag.key(), "aws:")) {
+    return absl::InvalidArgumentError("Tag keys starting with 'aws:' are reserved");
+  }
+  return absl::OkStatus();
+}
+
+// `tags` (a JSON list of {Key, Value}) set over `schema`'s, kept sorted by key.
+absl::Status MergeTags(const rapidjson::Value& tags, proto::TableSchema* schema) {
+  if (!tags.IsArray()) return ApiError::Serialization("Tags must be a list").status();
+  std::map<std::string, std::string> merged;
+  for (const proto::Tag& t : schema->tags()) merged[t.key()] = t.value();
+  for (const rapidjson::Value& t : tags.GetArray()) {
+    proto::Tag tag;
+    ASSIGN_OR_RETURN(std::string key, RequiredString(t, "Key"));
+    ASSIGN_OR_RETURN(std::string value, RequiredString(t, "Value"));
+    tag.set_key(key);
+    tag.set_value(value);
+    RETURN_IF_ERROR(ValidateTag(tag));
+    merged[key] = value;
+  }
+  if (merged.size() > kMaxTags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "The number of tags on the resource would exceed the limit of ", kMaxTags));
+  }
+  schema->clear_tags();
+  for (const auto& [key, value] : merged) {
+    proto::Tag* t = schema->add_tags();
+    t->set_key(key);
+    t->set_value(value);
+  }
+  return absl::OkStatus();
+}
+
+// The table a ResourceArn names: arn:aws:dynamodb:<region>:<account>:table/<name>, for a
+// region of this deployment.
+absl::StatusOr<proto::TableSchema> TableOfArn(const OpContext& ctx, const rapidjson::Value& request) {
+  ASSIGN_OR_RETURN(std::string arn, RequiredString(request, "ResourceArn"));
+  std::vector<std::string> parts = absl::StrSplit(arn, absl::MaxSplits(':', 5));
+  const bool known_region =
+      parts.size() == 6 &&
+      (parts[3] == ctx.region_name ||
+       std::find(ctx.replica_regions.begin(), ctx.replica_regions.end(), parts[3]) !=
+           ctx.replica_regions.end());
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "dynamodb" ||
+      !absl::StartsWith(parts[5], "table/") || !known_region) {
+    return absl::InvalidArgumentError(absl::StrCat("Invalid TableArn: ", arn));
+  }
+  return GetTableByName(ctx, parts[5].substr(6));
+}
+
 absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& request) {
   proto::TableSchema schema;
   ASSIGN_OR_RETURN(std::string name, RequiredString(request, "TableName"));
@@ -181,6 +248,9 @@ absl::StatusOr<proto::TableSchema> ParseCreateTable(const rapidjson::Value& requ
     }
   }
 
+  if (const rapidjson::Value* tags = Member(request, "Tags"); tags != nullptr) {
+    RETURN_IF_ERROR(MergeTags(*tags, &schema));
+  }
   const rapidjson::Value* defs = Member(request, "AttributeDefinitions");
   if (defs == nullptr) return MissingMember("AttributeDefinitions");
   if (!defs->IsArray())
@@ -477,6 +547,77 @@ absl::Status DescribeTimeToLive(const OpContext& ctx, const rapidjson::Value& re
     WriteString(out, schema.ttl_attribute());
   }
   out->EndObject();
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status TagResource(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, TableOfArn(ctx, request));
+  const rapidjson::Value* tags = Member(request, "Tags");
+  if (tags == nullptr) return MissingMember("Tags");
+  RETURN_IF_ERROR(MergeTags(*tags, &schema));
+  RETURN_IF_ERROR(AdmitTableChange(ctx));
+  RETURN_IF_ERROR(ctx.store->UpdateTable(schema).status());
+  out->StartObject();
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status UntagResource(const OpContext& ctx, const rapidjson::Value& request,
+                           JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, TableOfArn(ctx, request));
+  const rapidjson::Value* keys = Member(request, "TagKeys");
+  if (keys == nullptr) return MissingMember("TagKeys");
+  if (!keys->IsArray()) return ApiError::Serialization("TagKeys must be a list").status();
+  std::set<std::string> drop;
+  for (const rapidjson::Value& k : keys->GetArray()) {
+    if (!k.IsString()) return ApiError::Serialization("TagKeys must be strings").status();
+    drop.insert(std::string(k.GetString(), k.GetStringLength()));
+  }
+  proto::TableSchema updated = schema;
+  updated.clear_tags();
+  for (const proto::Tag& t : schema.tags()) {
+    if (drop.count(t.key()) == 0) *updated.add_tags() = t;
+  }
+  if (updated.tags_size() != schema.tags_size()) {
+    RETURN_IF_ERROR(AdmitTableChange(ctx));
+    RETURN_IF_ERROR(ctx.store->UpdateTable(updated).status());
+  }
+  out->StartObject();
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+absl::Status ListTagsOfResource(const OpContext& ctx, const rapidjson::Value& request,
+                                JsonWriter* out) {
+  ASSIGN_OR_RETURN(proto::TableSchema schema, TableOfArn(ctx, request));
+  out->StartObject();
+  out->Key("Tags");
+  out->StartArray();
+  for (const proto::Tag& t : schema.tags()) {
+    out->StartObject();
+    out->Key("Key");
+    WriteString(out, t.key());
+    out->Key("Value");
+    WriteString(out, t.value());
+    out->EndObject();
+  }
+  out->EndArray();
+  out->EndObject();
+  return absl::OkStatus();
+}
+
+// What DynamoDB answers by default (the limits on provisioned capacity this server checks).
+absl::Status DescribeLimits(const OpContext&, const rapidjson::Value&, JsonWriter* out) {
+  out->StartObject();
+  for (const char* key : {"AccountMaxReadCapacityUnits", "AccountMaxWriteCapacityUnits"}) {
+    out->Key(key);
+    out->Int64(80000);
+  }
+  for (const char* key : {"TableMaxReadCapacityUnits", "TableMaxWriteCapacityUnits"}) {
+    out->Key(key);
+    out->Int64(kMaxCapacityUnits);
+  }
   out->EndObject();
   return absl::OkStatus();
 }

@@ -103,6 +103,50 @@ class TableTest(ApiTestCase):
                    Item={"pk": S("a")})
 
 
+class TagTest(ApiTestCase):
+    def test_tags_and_their_errors(self):
+        name = self.new_table(sort_type=None)
+        arn = self.db.describe_table(TableName=name)["Table"]["TableArn"]
+        self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"], [])
+        self.db.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "payments"},
+                                                    {"Key": "env", "Value": "prod"}])
+        self.db.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "staging"}])
+        self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "staging"}, {"Key": "team", "Value": "payments"}])
+        self.db.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+        self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "staging"}])
+        self.error("ValidationException", self.db.list_tags_of_resource, "Invalid TableArn",
+                   ResourceArn="arn:aws:s3:::bucket")
+        self.error("ResourceNotFoundException", self.db.tag_resource,
+                   ResourceArn=arn.replace(name, "tag-missing"),
+                   Tags=[{"Key": "a", "Value": "b"}])
+        self.error("ValidationException", self.db.tag_resource, "limit of 50", ResourceArn=arn,
+                   Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+        status, body = raw_call("TagResource", {"ResourceArn": arn,
+                                                "Tags": [{"Key": "", "Value": "v"}]})
+        self.assertEqual(status, 400)
+        self.assertIn("length between 1 and 128", body["message"])
+        self.error("ValidationException", self.db.tag_resource, "reserved", ResourceArn=arn,
+                   Tags=[{"Key": "aws:x", "Value": "v"}])
+        # The refused calls changed nothing.
+        self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "staging"}])
+
+    def test_create_table_with_tags_and_limits(self):
+        self.db.create_table(
+            TableName="tagged-at-birth", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            Tags=[{"Key": "owner", "Value": "sre"}])
+        arn = self.db.describe_table(TableName="tagged-at-birth")["Table"]["TableArn"]
+        self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "owner", "Value": "sre"}])
+        limits = self.db.describe_limits()
+        self.assertEqual(limits["TableMaxWriteCapacityUnits"], 40000)
+        self.assertEqual(limits["AccountMaxReadCapacityUnits"], 80000)
+
+
 class TimeToLiveTest(ApiTestCase):
     def test_settings_and_their_errors(self):
         name = self.new_table(sort_type=None)
