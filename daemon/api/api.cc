@@ -39,6 +39,7 @@ const std::map<std::string, Operation, std::less<>>& OperationTable() {
       {"UntagResource", &UntagResource},
       {"ListTagsOfResource", &ListTagsOfResource},
       {"DescribeLimits", &DescribeLimits},
+      {"DescribeContinuousBackups", &DescribeContinuousBackups},
       {"PutItem", &PutItem},
       {"GetItem", &GetItem},
       {"UpdateItem", &UpdateItem},

@@ -124,6 +124,8 @@ absl::Status UntagResource(const OpContext& ctx, const rapidjson::Value& request
 absl::Status ListTagsOfResource(const OpContext& ctx, const rapidjson::Value& request,
                                 JsonWriter* out);
 absl::Status DescribeLimits(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out);
+absl::Status DescribeContinuousBackups(const OpContext& ctx, const rapidjson::Value& request,
+                                       JsonWriter* out);
 absl::Status DescribeTimeToLive(const OpContext& ctx, const rapidjson::Value& request,
                                 JsonWriter* out);
 

@@ -142,6 +142,11 @@ class TagTest(ApiTestCase):
         arn = self.db.describe_table(TableName="tagged-at-birth")["Table"]["TableArn"]
         self.assertEqual(self.db.list_tags_of_resource(ResourceArn=arn)["Tags"],
                          [{"Key": "owner", "Value": "sre"}])
+        backups = self.db.describe_continuous_backups(TableName="tagged-at-birth")
+        self.assertEqual(backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+                         ["PointInTimeRecoveryStatus"], "DISABLED")
+        self.error("ResourceNotFoundException", self.db.describe_continuous_backups,
+                   TableName="backups-missing")
         limits = self.db.describe_limits()
         self.assertEqual(limits["TableMaxWriteCapacityUnits"], 40000)
         self.assertEqual(limits["AccountMaxReadCapacityUnits"], 80000)
