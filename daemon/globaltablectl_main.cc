@@ -85,6 +85,8 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
       w.Bool(s->cut);
       w.Key("conflicts_total");
       w.Uint64(s->conflicts_total);
+      w.Key("tombstone_horizon_age_s");
+      w.Double(s->tombstone_horizon_age_s);
       w.Key("peers");
       w.StartArray();
       for (const PeerStatus& p : s->peers) {
@@ -118,8 +120,8 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
     std::cout << buf.GetString() << "\n";
     return rc;
   }
-  std::cout << absl::StrFormat("%-16s %5s  %-10s %-5s %10s  %s\n", "REGION", "ID", "MODE",
-                               "CUT", "CONFLICTS", "TABLES");
+  std::cout << absl::StrFormat("%-16s %5s  %-10s %-5s %10s %11s %8s  %s\n", "REGION", "ID",
+                               "MODE", "CUT", "CONFLICTS", "TOMBSTONES", "HORIZON", "TABLES");
   for (const auto& [ep, s] : all) {
     if (!s.ok()) {
       rc = 3;
@@ -134,9 +136,15 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
                            : absl::StrCat(t.name, " (", t.items, ", primary ", t.primary_region,
                                           ")"));
     }
-    std::cout << absl::StrFormat("%-16s %5d  %-10s %-5s %10d  %s\n", ep.name, ep.id, s->mode,
-                                 s->cut ? "yes" : "no", s->conflicts_total,
-                                 tables.empty() ? "-" : absl::StrJoin(tables, ", "));
+    uint64_t tombstones = 0;
+    for (const auto& t : s->tables) tombstones += t.tombstones;
+    // How far back tombstones are kept for other regions: the purge horizon's age.
+    const std::string horizon = s->tombstone_horizon_age_s < 0
+                                    ? "unknown"
+                                    : absl::StrFormat("%.0fs", s->tombstone_horizon_age_s);
+    std::cout << absl::StrFormat("%-16s %5d  %-10s %-5s %10d %11d %8s  %s\n", ep.name, ep.id,
+                                 s->mode, s->cut ? "yes" : "no", s->conflicts_total, tombstones,
+                                 horizon, tables.empty() ? "-" : absl::StrJoin(tables, ", "));
   }
   std::cout << "\nREPLICATION (source -> region)\n";
   std::cout << absl::StrFormat("  %-32s %-5s %10s %10s %12s %10s  %s\n", "LINK", "UP", "LAG",

@@ -126,8 +126,17 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
                         if (!repl) return std::nullopt;
                         return repl->Status();
                       });
+  TombstoneCollectorOptions tombstone_options;
+  for (const RegionConfig& r : config.deployment.regions) {
+    if (r.id != self.id) tombstone_options.peers.push_back(r.id);
+  }
+  tombstone_options.trim_change_log = tombstone_options.peers.empty() && self.nats_urls.empty();
+  tombstone_options.purge_interval =
+      absl::Seconds(config.deployment.replication.tombstone_purge_interval_s);
+  TombstoneCollector tombstones(store.get(), &hlc, tombstone_options, &metrics);
   ControlEndpoints control_endpoints(store.get(), control.get(), &metrics, {self.name, self.id},
                                      regions, peers_fn);
+  control_endpoints.SetTombstoneHorizon([&tombstones] { return tombstones.HorizonAgeSeconds(); });
   auto control_handler = [&control_endpoints](const HttpRequest& r) {
     std::optional<ControlResponse> c = control_endpoints.Handle(r.method, r.target, r.body);
     if (!c.has_value())
@@ -165,14 +174,6 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
       std::unique_ptr<HttpServer> admin_server,
       HttpServer::Create(admin_http, [&admin](const HttpRequest& r) { return admin.Handle(r); }));
 
-  TombstoneCollectorOptions tombstone_options;
-  for (const RegionConfig& r : config.deployment.regions) {
-    if (r.id != self.id) tombstone_options.peers.push_back(r.id);
-  }
-  tombstone_options.trim_change_log = tombstone_options.peers.empty() && self.nats_urls.empty();
-  tombstone_options.purge_interval =
-      absl::Seconds(config.deployment.replication.tombstone_purge_interval_s);
-  TombstoneCollector tombstones(store.get(), &hlc, tombstone_options, &metrics);
   tombstones.Start();
   TtlExpirerOptions ttl_options;
   ttl_options.interval = absl::Seconds(self.settings.ttl_interval_s);

@@ -45,6 +45,12 @@ absl::Status TombstoneCollector::TrimChangeLog() {
 }
 
 std::optional<clock::Timestamp> TombstoneCollector::Horizon() {
+  return HorizonAndAge().first;
+}
+
+double TombstoneCollector::HorizonAgeSeconds() { return HorizonAndAge().second; }
+
+std::pair<std::optional<clock::Timestamp>, double> TombstoneCollector::HorizonAndAge() {
   const clock::Timestamp now = clock_->Now();
   std::optional<clock::Timestamp> horizon = now;
   for (clock::RegionId peer : options_.peers) {
@@ -55,15 +61,13 @@ std::optional<clock::Timestamp> TombstoneCollector::Horizon() {
     }
     horizon = std::min(*horizon, *closed);
   }
-  if (metrics_ != nullptr) {
-    const uint64_t now_ms = clock::PhysicalMillis(now);
-    const double age =
-        horizon.has_value()
-            ? static_cast<double>(now_ms - std::min(now_ms, clock::PhysicalMillis(*horizon))) / 1e3
-            : -1.0;
-    metrics_->TombstoneHorizonAge().Set(age);
-  }
-  return horizon;
+  const uint64_t now_ms = clock::PhysicalMillis(now);
+  const double age =
+      horizon.has_value()
+          ? static_cast<double>(now_ms - std::min(now_ms, clock::PhysicalMillis(*horizon))) / 1e3
+          : -1.0;
+  if (metrics_ != nullptr) metrics_->TombstoneHorizonAge().Set(age);
+  return {horizon, age};
 }
 
 absl::StatusOr<uint64_t> TombstoneCollector::Purge() {

@@ -24,6 +24,7 @@
 #define GLOBALTABLE_DAEMON_TOMBSTONE_COLLECTOR_H_
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -62,12 +63,15 @@ class TombstoneCollector {
   // Smallest ClosedHlc over the peers, the clock's now without peers; nullopt while a peer
   // has not closed any partition since this store opened. Also sets the horizon-age gauge.
   std::optional<clock::Timestamp> Horizon();
+  // Horizon() as the seconds it trails the clock; -1 while unknown.
+  double HorizonAgeSeconds();
   // Purges the tombstones below the horizon that are past the grace period (none while the
   // horizon is unknown). Returns how many went.
   absl::StatusOr<uint64_t> Purge();
 
  private:
   void Tick();  // one round of the thread
+  std::pair<std::optional<clock::Timestamp>, double> HorizonAndAge();
 
   storage::Store* const store_;
   clock::HybridClock* const clock_;

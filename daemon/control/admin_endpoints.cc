@@ -227,6 +227,10 @@ std::string ControlEndpoints::StatusJson() const {
   w.EndArray();
   w.Key("last_local_hlc");
   w.Uint64(last_local_hlc);
+  if (tombstone_horizon_) {
+    w.Key("tombstone_horizon_age_s");
+    w.Double(tombstone_horizon_());
+  }
 
   // What this region has applied from every other region, per partition.
   w.Key("applied");

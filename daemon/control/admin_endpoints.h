@@ -59,6 +59,12 @@ class ControlEndpoints {
   // The JSON of GET /v1/status.
   std::string StatusJson() const;
 
+  // How far the tombstone purge horizon trails the clock, in seconds (-1: unknown), reported
+  // by /v1/status as tombstone_horizon_age_s. Set before serving; unset, the field is left out.
+  void SetTombstoneHorizon(std::function<double()> age_seconds) {
+    tombstone_horizon_ = std::move(age_seconds);
+  }
+
  private:
   ControlResponse SetMode(absl::string_view body) const;
   ControlResponse SetCut(absl::string_view body) const;
@@ -71,6 +77,7 @@ class ControlEndpoints {
   const RegionRef self_;
   const std::vector<RegionRef> regions_;
   const std::function<std::vector<PeerSummary>()> peers_;
+  std::function<double()> tombstone_horizon_;
 };
 
 }  // namespace globaltable::daemon

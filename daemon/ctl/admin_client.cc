@@ -71,12 +71,17 @@ absl::StatusOr<RegionStatus> ParseRegionStatus(absl::string_view json) {
   s.cut = Bool(doc, "cut");
   s.conflicts_total = U64(doc, "conflicts_total");
   s.last_local_hlc = U64(doc, "last_local_hlc");
+  if (auto it = doc.FindMember("tombstone_horizon_age_s");
+      it != doc.MemberEnd() && it->value.IsNumber()) {
+    s.tombstone_horizon_age_s = it->value.GetDouble();
+  }
   if (auto it = doc.FindMember("changelog"); it != doc.MemberEnd()) {
     s.changelog = U64Array(it->value);
   }
   if (auto it = doc.FindMember("tables"); it != doc.MemberEnd() && it->value.IsArray()) {
     for (const auto& t : it->value.GetArray()) {
-      s.tables.push_back(TableStatus{Str(t, "name"), Str(t, "primary_region"), U64(t, "items")});
+      s.tables.push_back(TableStatus{Str(t, "name"), Str(t, "primary_region"), U64(t, "items"),
+                                     U64(t, "tombstones")});
     }
   }
   if (auto it = doc.FindMember("applied"); it != doc.MemberEnd() && it->value.IsObject()) {

@@ -54,6 +54,7 @@ struct TableStatus {
   std::string name;
   std::string primary_region;  // empty: active-active
   uint64_t items = 0;
+  uint64_t tombstones = 0;
 };
 
 struct RegionStatus {
@@ -64,6 +65,9 @@ struct RegionStatus {
   std::vector<TableStatus> tables;
   std::vector<uint64_t> changelog;   // last sequence per partition of this region's log
   uint64_t last_local_hlc = 0;       // newest local write's HLC
+  // How far the tombstone purge horizon trails the region's clock; -1: unknown (or a daemon
+  // that does not report it).
+  double tombstone_horizon_age_s = -1;
   // Applied watermarks: origin region id -> last applied sequence per partition.
   std::map<uint32_t, std::vector<uint64_t>> applied;
   std::map<uint32_t, uint64_t> applied_hlc;  // origin region id -> newest applied HLC

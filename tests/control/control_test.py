@@ -180,9 +180,15 @@ class ControlTest(unittest.TestCase):
             f"http://{self.cluster.regions[R1].admin}/metrics").read().decode()
         self.assertIn('globaltable_drill_last_rto_seconds{region="us-east-1",kind="planned"} 1.25',
                       metrics)
+        # Every region hears the others' heartbeats: its tombstone purge horizon becomes known.
+        self.cluster.wait_until(
+            lambda: all(self.cluster.status(r)["tombstone_horizon_age_s"] >= 0
+                        for r in self.cluster.regions), 30, "a known purge horizon everywhere")
         out = self.cluster.ctl("status").stdout
         self.assertIn("DRILL HISTORY", out)
         self.assertIn("us-east-1 -> eu-west-1", out)
+        self.assertIn("TOMBSTONES", out)
+        self.assertNotIn("unknown", out.split("REPLICATION")[0])
         # The same as JSON: one object per region, the drill records passed through.
         regions = {r["region"]: r for r in json.loads(self.cluster.ctl("status", "--json").stdout)}
         self.assertEqual(set(regions), {r for r in self.cluster.regions})
@@ -191,6 +197,7 @@ class ControlTest(unittest.TestCase):
         self.assertEqual({p["source_region"] for p in regions[R1]["peers"]},
                          set(self.cluster.regions) - {R1})
         self.assertTrue(all(isinstance(p["lag_seconds"], float) for p in regions[R1]["peers"]))
+        self.assertTrue(all(r["tombstone_horizon_age_s"] >= 0 for r in regions.values()))
         with self.assertRaises(urllib.error.HTTPError) as cm:
             self.cluster.admin_json(R1, "/v1/mode", "POST", {"mode": "sideways"})
         self.assertEqual(cm.exception.code, 400)
