@@ -28,25 +28,6 @@ absl::StatusOr<proto::Item> RequiredKey(const rapidjson::Value& request,
   return key;
 }
 
-std::string ItemJson(const proto::Item& item) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  EncodeItem(item, &w);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-// `return_old`: ReturnValuesOnConditionCheckFailure ALL_OLD, so a refusal carries the current
-// item (if there is one) in the error.
-absl::Status CheckCondition(const std::optional<expr::Condition>& condition,
-                            const proto::Item* current, bool return_old) {
-  if (!condition) return absl::OkStatus();
-  ASSIGN_OR_RETURN(bool holds, condition->Evaluate(current));
-  if (holds) return absl::OkStatus();
-  ApiError e = ApiError::ConditionalCheckFailed();
-  if (return_old && current != nullptr) e = e.WithItem(ItemJson(*current));
-  return e.status();
-}
-
 size_t SizeOf(const std::optional<proto::Item>& item) {
   return item ? storage::ItemSize(*item) : 0;
 }
@@ -144,15 +125,8 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
       ctx.store->Write(schema.name(), key,
                        [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
                          RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
-                         // A missing item is upserted from its key. The evaluator must know
-                         // it is missing: DynamoDB ignores REMOVE of a nested path then, while
-                         // SET of a nested path still needs its parent.
-                         proto::Item next = current != nullptr ? *current : key;
-                         if (update) {
-                           RETURN_IF_ERROR(
-                               update->Apply(&next, /*item_exists=*/current != nullptr));
-                         }
-                         RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, next));
+                         ASSIGN_OR_RETURN(proto::Item next,
+                                          UpdatedItem(schema, key, update, current));
                          return storage::WriteDecision::Put(std::move(next));
                        }));
   FinishWrite(schema.name(), capacity, rv, result, update ? &*update : nullptr, out);

@@ -320,6 +320,32 @@ absl::StatusOr<ReturnValues> ParseReturnValues(const rapidjson::Value& request, 
   return ReturnValues::kUpdatedNew;
 }
 
+absl::Status CheckCondition(const std::optional<expr::Condition>& condition,
+                            const proto::Item* current, bool return_old) {
+  if (!condition) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool holds, condition->Evaluate(current));
+  if (holds) return absl::OkStatus();
+  ApiError e = ApiError::ConditionalCheckFailed();
+  if (return_old && current != nullptr) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    EncodeItem(*current, &w);
+    e = e.WithItem(std::string(buffer.GetString(), buffer.GetSize()));
+  }
+  return e.status();
+}
+
+absl::StatusOr<proto::Item> UpdatedItem(const proto::TableSchema& schema, const proto::Item& key,
+                                        const std::optional<expr::Update>& update,
+                                        const proto::Item* current) {
+  // A missing item is upserted from its key. The evaluator must know it is missing: DynamoDB
+  // ignores REMOVE of a nested path then, while SET of a nested path still needs its parent.
+  proto::Item next = current != nullptr ? *current : key;
+  if (update) RETURN_IF_ERROR(update->Apply(&next, /*item_exists=*/current != nullptr));
+  RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, next));
+  return next;
+}
+
 absl::StatusOr<bool> ParseReturnOldOnConditionFailure(const rapidjson::Value& request) {
   ASSIGN_OR_RETURN(std::string v, OptionalEnum(request, "ReturnValuesOnConditionCheckFailure",
                                                {"ALL_OLD", "NONE"}, "NONE"));

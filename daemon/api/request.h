@@ -113,6 +113,18 @@ absl::StatusOr<ReturnValues> ParseReturnValues(const rapidjson::Value& request, 
 // true for ALL_OLD, i.e. a ConditionalCheckFailedException carries the item that failed.
 absl::StatusOr<bool> ParseReturnOldOnConditionFailure(const rapidjson::Value& request);
 
+// The decision steps PutItem/UpdateItem/DeleteItem and TransactWriteItems share, run on the
+// current item under its key lock. CheckCondition: OK when there is no condition or it holds,
+// else ConditionalCheckFailedException, carrying the current item when `return_old`
+// (ReturnValuesOnConditionCheckFailure ALL_OLD).
+absl::Status CheckCondition(const std::optional<expr::Condition>& condition,
+                            const proto::Item* current, bool return_old);
+// The image an update writes: the current item (or, when missing, its key) with `update`
+// applied, validated for writing.
+absl::StatusOr<proto::Item> UpdatedItem(const proto::TableSchema& schema, const proto::Item& key,
+                                        const std::optional<expr::Update>& update,
+                                        const proto::Item* current);
+
 // Writes "Attributes" for ReturnValues given the item before and after a write.
 void WriteReturnValues(ReturnValues rv, const std::optional<proto::Item>& old_item,
                        const std::optional<proto::Item>& new_item, const expr::Update* update,

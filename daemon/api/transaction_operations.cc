@@ -50,13 +50,6 @@ struct WriteAction {
   std::optional<ApiError> failure;
 };
 
-std::string ItemJson(const proto::Item& item) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  EncodeItem(item, &w);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 absl::Status CheckItemCount(const rapidjson::Value* items, const char* member) {
   if (items == nullptr) return MissingMember(member);
   if (!items->IsArray()) {
@@ -140,18 +133,9 @@ absl::StatusOr<WriteAction> ParseWriteAction(const OpContext& ctx, const rapidjs
 // The decision of one action on the current item; a refusal is recorded in the action (for the
 // cancellation reasons) and returned as an error, which cancels the whole transaction.
 absl::StatusOr<storage::WriteDecision> Decide(WriteAction* action, const proto::Item* current) {
-  if (action->condition) {
-    absl::StatusOr<bool> holds = action->condition->Evaluate(current);
-    if (!holds.ok()) {
-      action->failure = ApiError::FromStatus(holds.status());
-      return holds.status();
-    }
-    if (!*holds) {
-      ApiError e = ApiError::ConditionalCheckFailed();
-      if (action->return_old && current != nullptr) e = e.WithItem(ItemJson(*current));
-      action->failure = e;
-      return e.status();
-    }
+  if (absl::Status s = CheckCondition(action->condition, current, action->return_old); !s.ok()) {
+    action->failure = ApiError::FromStatus(s);
+    return s;
   }
   switch (action->kind) {
     case ActionKind::kConditionCheck:
@@ -162,14 +146,13 @@ absl::StatusOr<storage::WriteDecision> Decide(WriteAction* action, const proto::
       if (current == nullptr) return storage::WriteDecision::Noop();
       return storage::WriteDecision::Delete();
     case ActionKind::kUpdate: {
-      proto::Item next = current != nullptr ? *current : action->key;
-      absl::Status s = action->update->Apply(&next, /*item_exists=*/current != nullptr);
-      if (s.ok()) s = storage::ValidateItemForWrite(*action->table, next);
-      if (!s.ok()) {
-        action->failure = ApiError::FromStatus(s);
-        return s;
+      absl::StatusOr<proto::Item> next =
+          UpdatedItem(*action->table, action->key, action->update, current);
+      if (!next.ok()) {
+        action->failure = ApiError::FromStatus(next.status());
+        return next.status();
       }
-      return storage::WriteDecision::Put(std::move(next));
+      return storage::WriteDecision::Put(*std::move(next));
     }
   }
   return absl::InternalError("unknown action");
