@@ -188,17 +188,18 @@ class StoreImpl::RemoteApply final : public StoreImpl::CommitRequest {
       store->catalog_.Put(*op.entry);
     }
     for (ConflictRecord& c : conflicts) store->conflicts_.Record(std::move(c));
+    // CheckShape made every heartbeat's partition count the batch's: one is enough.
+    const auto heartbeat =
+        std::find_if(batch_.mutations().begin(), batch_.mutations().end(),
+                     [](const proto::Mutation& m) { return m.kind() == proto::Mutation::HEARTBEAT; });
     {
       absl::MutexLock lock(&store->watermark_mu_);
-      store->watermarks_[(uint64_t{batch_.origin_region()} << 32) | batch_.partition()] =
-          batch_.last_sequence();
-      store->applied_hlc_[batch_.origin_region()] = applied_hlc;
       const uint64_t stream = (uint64_t{batch_.origin_region()} << 32) | batch_.partition();
+      store->watermarks_[stream] = batch_.last_sequence();
+      store->applied_hlc_[batch_.origin_region()] = applied_hlc;
       store->closed_hlc_[stream] = batch_.mutations(batch_.mutations_size() - 1).hlc();
-      for (const proto::Mutation& m : batch_.mutations()) {
-        if (m.kind() == proto::Mutation::HEARTBEAT) {
-          store->origin_partitions_[batch_.origin_region()] = m.origin_partitions();
-        }
+      if (heartbeat != batch_.mutations().end()) {
+        store->origin_partitions_[batch_.origin_region()] = heartbeat->origin_partitions();
       }
     }
     store->remote_applied_.fetch_add(result.applied, std::memory_order_relaxed);
