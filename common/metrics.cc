@@ -70,6 +70,19 @@ Metrics::Metrics(std::string region)
                     "1 while the consumer of the source region is receiving.", region_)),
       resync_required_(Make(BuildGauge(), *registry_, "globaltable_replication_resync_required",
                             "1 when this region fell behind the source's retention.", region_)),
+      stalled_partitions_(Make(BuildGauge(), *registry_,
+                               "globaltable_replication_stalled_partitions",
+                               "Partitions of the source refusing batches as gaps for longer "
+                               "than the stall threshold.",
+                               region_)),
+      blocked_partitions_(Make(BuildGauge(), *registry_,
+                               "globaltable_replication_blocked_partitions",
+                               "Partitions of the source held back by a record that cannot be "
+                               "applied.",
+                               region_)),
+      gap_fills_(Make(BuildCounter(), *registry_, "globaltable_replication_gap_fills_total",
+                      "Batches read straight from the source's outbox to close a gap.",
+                      region_)),
       conflicts_(Make(BuildCounter(), *registry_, "globaltable_conflicts_total",
                       "Last-writer-wins losers, local or remote.", region_)),
       nats_connected_(Make(BuildGauge(), *registry_, "globaltable_nats_connected",
@@ -189,6 +202,15 @@ prometheus::Gauge& Metrics::LinkUp(absl::string_view source_region) {
 }
 prometheus::Gauge& Metrics::ResyncRequired(absl::string_view source_region) {
   return resync_required_.Add({{"source_region", S(source_region)}});
+}
+prometheus::Gauge& Metrics::StalledPartitions(absl::string_view source_region) {
+  return stalled_partitions_.Add({{"source_region", S(source_region)}});
+}
+prometheus::Gauge& Metrics::BlockedPartitions(absl::string_view source_region) {
+  return blocked_partitions_.Add({{"source_region", S(source_region)}});
+}
+prometheus::Counter& Metrics::GapFills(absl::string_view source_region) {
+  return gap_fills_.Add({{"source_region", S(source_region)}});
 }
 prometheus::Counter& Metrics::Conflicts(absl::string_view source_region,
                                         absl::string_view table) {

@@ -60,6 +60,9 @@ class Metrics {
   prometheus::Counter& DeadLetterBatches(absl::string_view source_region);
   prometheus::Gauge& LinkUp(absl::string_view source_region);
   prometheus::Gauge& ResyncRequired(absl::string_view source_region);
+  prometheus::Gauge& StalledPartitions(absl::string_view source_region);
+  prometheus::Gauge& BlockedPartitions(absl::string_view source_region);
+  prometheus::Counter& GapFills(absl::string_view source_region);
   prometheus::Counter& Conflicts(absl::string_view source_region, absl::string_view table);
   prometheus::Gauge& NatsConnected();
 
@@ -107,6 +110,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& dead_letter_batches_;
   prometheus::Family<prometheus::Gauge>& link_up_;
   prometheus::Family<prometheus::Gauge>& resync_required_;
+  prometheus::Family<prometheus::Gauge>& stalled_partitions_;
+  prometheus::Family<prometheus::Gauge>& blocked_partitions_;
+  prometheus::Family<prometheus::Counter>& gap_fills_;
   prometheus::Family<prometheus::Counter>& conflicts_;
   prometheus::Family<prometheus::Gauge>& nats_connected_;
   prometheus::Family<prometheus::Gauge>& changelog_mutations_;

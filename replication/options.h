@@ -82,6 +82,13 @@ struct ReplicationOptions {
   // A partition refused as a gap at the same watermark for this long is reported as needing a
   // resync (a missing range is normally redelivered within publish_timeout + ack_wait).
   absl::Duration resync_after = absl::Seconds(60);
+  // A partition that keeps refusing batches as gaps for this long is reported as stalled
+  // (status, metric, log): its watermark moves slower than its backlog.
+  absl::Duration stall_after = absl::Seconds(10);
+  // At most this often per partition, a gap is closed by reading the missing batches straight
+  // from the peer's outbox; at most fill_max_messages read per attempt.
+  absl::Duration fill_interval = absl::Milliseconds(50);
+  int fill_max_messages = 4096;
 };
 
 }  // namespace globaltable::replication

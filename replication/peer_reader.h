@@ -34,6 +34,7 @@
 #include "replication/nats_link.h"
 #include "replication/options.h"
 #include "replication/status.h"
+#include "replication/stream_fetch.h"
 #include "replication/waker.h"
 #include "storage/store.h"
 
@@ -72,6 +73,18 @@ class PeerReader {
   // `batch` may live on the burst's arena; a batch that is held is copied out of it.
   bool Apply(NatsMsgPtr msg, proto::MutationBatch* batch, size_t size, absl::Time now);
   void DrainHeld(uint32_t partition);  // applies held batches the watermark has reached
+  // For every partition in a gap (at most every kFillInterval each): reads the batches that
+  // close it straight from the peer's outbox, outside the consumer, and applies them; then
+  // drains what was held behind the gap. The consumer delivers the same batches again later,
+  // as duplicates. This is what makes a gap close at catch-up speed whatever the consumer's ack
+  // window holds (after a restart it holds the batches the old process never acked, which
+  // JetStream only redelivers after their ack wait, behind everything else).
+  void FillGaps();
+  // Returns true when partition p's watermark moved.
+  bool FillGap(uint32_t partition);
+  // Stalled partitions: a gap older than opts_.stall_after is reported (status, metric, log).
+  void UpdateStalls(absl::Time now);
+  void SetBlocked();  // status and metric from fills_
   void ExpireHeld(absl::Time now);
   size_t MaxHeld() const { return static_cast<size_t>(opts_.pull_batch) * 4; }
   void RefreshStatus();
@@ -112,6 +125,26 @@ class PeerReader {
     absl::Time since = absl::InfiniteFuture();
   };
   std::map<uint32_t, GapSince> gaps_;  // partitions whose last batch was refused as a gap
+  StreamFetcher fetcher_;
+  struct Fill {
+    uint64_t cursor = 0;  // stream sequence from which the next fill of the partition reads
+    absl::Time last = absl::InfinitePast();
+    uint64_t watermark_at_last = 0;
+    bool reported_missing = false;
+    bool reported_blocked = false;
+    std::string blocked;  // what holds the partition back, while reported_blocked
+  };
+  std::map<uint32_t, Fill> fills_;
+  uint64_t ack_floor_ = 0;  // the consumer's, as of the last fill or status refresh
+  // Partitions refusing batches as gaps: since when, and when last. A partition that has kept
+  // refusing for opts_.stall_after is stalled: its watermark moves slower than its backlog.
+  struct GapSpell {
+    absl::Time first;
+    absl::Time last;
+    uint64_t refused_first = 0;  // first sequence of the last batch refused as a gap
+    bool reported = false;
+  };
+  std::map<uint32_t, GapSpell> spells_;
   // Batches that arrived ahead of a gap, unacked, by partition and first sequence.
   struct Held {
     NatsMsgPtr msg;

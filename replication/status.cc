@@ -85,7 +85,11 @@ std::string StatusToJson(const ReplicationStatus& status) {
         ",\"duplicates\":", s.duplicates, ",\"batches_applied\":", s.batches_applied,
         ",\"gaps\":", s.gaps, ",\"clock_skew_hold\":", Bool(s.clock_skew_hold),
         ",\"clock_skew_ms\":", s.clock_skew_ms, ",\"skew_holds\":", s.skew_holds,
-        ",\"needs_resync\":", Bool(s.needs_resync), ",\"dead_letters\":{");
+        ",\"needs_resync\":", Bool(s.needs_resync), ",\"gap_fills\":", s.gap_fills,
+        ",\"stalled_partitions\":", s.stalled_partitions);
+    std::snprintf(lag, sizeof(lag), "%.3f", s.oldest_gap_seconds);
+    absl::StrAppend(&out, ",\"oldest_gap_seconds\":", lag, ",\"blocked\":", Quote(s.blocked),
+                    ",\"dead_letters\":{");
     bool first_reason = true;
     for (const auto& [reason, n] : s.dead_letters) {
       if (!first_reason) out += ",";

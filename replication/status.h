@@ -47,6 +47,12 @@ struct PeerStatus {
   int64_t clock_skew_ms = 0;     // how far ahead the peer's last held batch was
   uint64_t skew_holds = 0;
   bool needs_resync = false;  // the outbox dropped data this region never applied
+  uint64_t gap_fills = 0;     // batches read straight from the peer's outbox to close a gap
+  uint32_t stalled_partitions = 0;  // refusing batches as gaps for longer than stall_after
+  double oldest_gap_seconds = 0;    // how long the oldest such spell has lasted
+  // A record that cannot be applied and holds a partition back ("" when none): partition,
+  // sequence, why, and what the operator can do.
+  std::string blocked;
   uint64_t retention_checks = 0;  // completed stream/consumer checks behind needs_resync
   std::map<std::string, uint64_t> dead_letters;  // by reason name
   std::string last_error;
