@@ -104,6 +104,7 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
         w.Uint64(p.conflicts);
         w.Key("resync_required");
         w.Bool(p.resync_required);
+        str("note", p.note);
         w.EndObject();
       }
       w.EndArray();
@@ -156,7 +157,7 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
           "  %-32s %-5s %9.3fs %10d %12d %10d  %s\n",
           absl::StrCat(p.source_region, " -> ", ep.name), p.link_up ? "yes" : "NO",
           p.lag_seconds, p.pending, p.applied, p.conflicts,
-          p.resync_required ? "RESYNC REQUIRED" : "");
+          !p.note.empty() ? p.note : (p.resync_required ? "RESYNC REQUIRED" : ""));
     }
   }
   bool header = false;

@@ -107,7 +107,8 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
       if (!repl) return out;
       for (const replication::PeerStatus& p : repl->Status().peers) {
         out.push_back({p.region, p.region_id, p.link_up, p.lag_seconds, p.pending_mutations,
-                       p.applied_mutations, p.conflicts, p.needs_resync});
+                       p.applied_mutations, p.conflicts, p.needs_resync,
+                       replication::PeerNote(p)});
       }
       return out;
     };

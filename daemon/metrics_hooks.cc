@@ -80,6 +80,11 @@ void InstallCollectHooks(
     metrics->NatsConnected().Set(rs->nats_connected ? 1 : 0);
     metrics->ChangeLogMutations().Set(static_cast<double>(rs->publisher.changelog_mutations));
     for (const replication::PeerStatus& p : rs->peers) {
+      // From the readers' status at every scrape, so a reader that cannot refresh (NATS down)
+      // never leaves a healthy-looking value behind.
+      metrics->LinkUp(p.region).Set(p.link_up ? 1 : 0);
+      metrics->ResyncRequired(p.region).Set(p.needs_resync ? 1 : 0);
+      metrics->PendingMutations(p.region).Set(static_cast<double>(p.pending_mutations));
       metrics->OldestUnreplicated(p.region).Set(p.lag_seconds);
       metrics->ClockRemoteOffset(p.region).Set(
           p.clock_skew_hold ? static_cast<double>(p.clock_skew_ms) / 1000.0 : -p.lag_seconds);

@@ -39,7 +39,22 @@ void NatsLink::OnConnected(natsConnection*, void*) noexcept {
 }
 
 void NatsLink::OnDisconnected(natsConnection*, void* closure) noexcept {
-  static_cast<Callbacks*>(closure)->epoch.fetch_add(1, std::memory_order_acq_rel);
+  auto* cb = static_cast<Callbacks*>(closure);
+  cb->epoch.fetch_add(1, std::memory_order_acq_rel);
+  try {
+    GT_LOG(WARNING) << "NATS connection " << cb->name << " lost; reconnecting in the background";
+  } catch (...) {  // a log line must never take the process down
+  }
+}
+
+void NatsLink::OnReconnected(natsConnection* nc, void* closure) noexcept {
+  auto* cb = static_cast<Callbacks*>(closure);
+  try {
+    char url[256] = "";
+    natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+    GT_LOG(INFO) << "NATS connection " << cb->name << " back, to " << url;
+  } catch (...) {
+  }
 }
 
 void NatsLink::OnClosed(natsConnection*, void* closure) noexcept {
@@ -58,6 +73,7 @@ absl::StatusOr<std::unique_ptr<NatsLink>> NatsLink::Create(const std::vector<std
   std::vector<const char*> servers;
   for (const auto& u : urls) servers.push_back(u.c_str());
   std::string conn_name(name);
+  link->callbacks_->name = conn_name;
   if (s == NATS_OK)
     s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(opts, conn_name.c_str());
@@ -69,6 +85,8 @@ absl::StatusOr<std::unique_ptr<NatsLink>> NatsLink::Create(const std::vector<std
   if (s == NATS_OK)
     s = natsOptions_SetDisconnectedCB(opts, &NatsLink::OnDisconnected, link->callbacks_);
   if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &NatsLink::OnClosed, link->callbacks_);
+  if (s == NATS_OK)
+    s = natsOptions_SetReconnectedCB(opts, &NatsLink::OnReconnected, link->callbacks_);
   // Batches are our flush points: send each message at once instead of waiting for nats.c's
   // 1 ms flusher, which would add most of a millisecond to every hop.
   if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, send_asap);

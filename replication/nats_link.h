@@ -78,10 +78,12 @@ class NatsLink {
   struct Callbacks {
     std::atomic<uint64_t> epoch{0};
     absl::Notification closed;
+    std::string name;  // the connection's, for the log lines on loss and return
   };
   static void OnConnected(natsConnection* nc, void* closure) noexcept;
   static void OnDisconnected(natsConnection* nc, void* closure) noexcept;
   static void OnClosed(natsConnection* nc, void* closure) noexcept;
+  static void OnReconnected(natsConnection* nc, void* closure) noexcept;
 
   natsConnection* conn_ = nullptr;
   Callbacks* callbacks_ = new Callbacks();

@@ -60,6 +60,22 @@ PeerReader::PeerReader(NatsLink* link, NatsLink* ack_link, storage::Store* store
   setup_backoff_ = opts_.retry_initial;
   status_.region = peer_.name;
   status_.region_id = peer_.id;
+  if (metrics_ != nullptr) {
+    // Every series a panel or an alert reads exists from start-up, not from its first event.
+    for (RejectReason r : {RejectReason::kUndecodable, RejectReason::kOversized,
+                           RejectReason::kUnknownRegion, RejectReason::kFromSelf,
+                           RejectReason::kWrongStream, RejectReason::kInvalid}) {
+      metrics_->RejectedBatches(peer_.name, RejectReasonName(r));
+    }
+    metrics_->RejectedBatches(peer_.name, "gap");
+    metrics_->RejectedBatches(peer_.name, "clock_offset");
+    metrics_->DeadLetterBatches(peer_.name);
+    metrics_->GapFills(peer_.name);
+    metrics_->StalledPartitions(peer_.name);
+    metrics_->BlockedPartitions(peer_.name);
+    metrics_->AppliedMutations(peer_.name);
+    metrics_->AppliedBytes(peer_.name);
+  }
 }
 
 PeerReader::~PeerReader() { Stop(); }
@@ -88,6 +104,14 @@ PeerStatus PeerReader::status() const {
     double now_ms = static_cast<double>(wall_->NowMillis());
     double hlc_ms = static_cast<double>(clock::PhysicalMillis(s.last_applied_hlc));
     s.lag_seconds = std::max(0.0, (now_ms - hlc_ms) / 1000.0);
+  }
+  if (!s.link_up && s.last_confirmed_ms != 0) {
+    // Nothing is known since the last answer of the peer's JetStream: anything it took since
+    // then may be waiting, so the oldest unapplied mutation is at most this old, and may be.
+    s.lag_seconds = std::max(
+        s.lag_seconds,
+        static_cast<double>(static_cast<int64_t>(wall_->NowMillis()) - s.last_confirmed_ms) /
+            1000.0);
   }
   return s;
 }
@@ -760,26 +784,33 @@ void PeerReader::Nak(natsMsg* msg, absl::Duration delay) {
 void PeerReader::RefreshStatus() {
   last_refresh_ = absl::Now();
   auto js = link_->JetStream(peer_.js_domain);
-  if (!js.ok()) return;
   std::string stream = OutboxStream(peer_.name);
   std::string durable = ConsumerName(opts_.region_name);
   jsErrCode jerr = static_cast<jsErrCode>(0);
+  auto unreachable = [&](const absl::Status& st) {
+    // The peer's JetStream does not answer: the link is down, whatever the last pull said.
+    absl::MutexLock lock(&mu_);
+    status_.link_up = false;
+    status_.last_error = st.ToString();
+  };
+  if (!js.ok()) return unreachable(js.status());
   // Stream first, then consumer: the ack floor only grows, so comparing an older first sequence
   // with a newer floor never reports a loss that did not happen.
   jsStreamInfo* si = nullptr;
   natsStatus s = js_GetStreamInfo(&si, *js, stream.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return;
+  if (s != NATS_OK) return unreachable(NatsError(s, "stream info of " + stream, jerr));
   uint64_t first_seq = si->State.FirstSeq;
   jsStreamInfo_Destroy(si);
   jsConsumerInfo* ci = nullptr;
   s = js_GetConsumerInfo(&ci, *js, stream.c_str(), durable.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return;
+  if (s != NATS_OK) return unreachable(NatsError(s, "consumer info of " + durable, jerr));
   uint64_t pending =
       ci->NumPending + static_cast<uint64_t>(std::max<int64_t>(0, ci->NumAckPending));
   uint64_t ack_floor = ci->AckFloor.Stream;
   int64_t last_ack_ns = ci->AckFloor.Last;
   uint64_t delivered = ci->Delivered.Stream;
   jsConsumerInfo_Destroy(ci);
+  ack_floor_ = std::max(ack_floor_, ack_floor);
   // Interest retention never deletes a message this consumer has not acked; only the age or
   // size limit can. The ack floor alone is not proof: after a server crash the floor persisted
   // on disk can lag deletions that did persist (and the server then reports no last-ack time).
@@ -795,14 +826,9 @@ void PeerReader::RefreshStatus() {
     absl::MutexLock lock(&mu_);
     status_.pending_batches = pending;
     status_.retention_checks++;
+    status_.last_confirmed_ms = static_cast<int64_t>(wall_->NowMillis());
     newly_lost = lost && !status_.needs_resync;
     if (lost) status_.needs_resync = true;
-  }
-  if (metrics_ != nullptr) {
-    PeerStatus now_status = status();
-    metrics_->LinkUp(peer_.name).Set(now_status.link_up ? 1 : 0);
-    metrics_->ResyncRequired(peer_.name).Set(now_status.needs_resync ? 1 : 0);
-    metrics_->PendingMutations(peer_.name).Set(static_cast<double>(now_status.pending_mutations));
   }
   if (newly_lost) {
     GT_LOG(ERROR) << "region " << opts_.region_name << " fell behind the retention of " << stream

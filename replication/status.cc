@@ -1,9 +1,12 @@
 // JSON rendering of replication status. Thread-safety: pure functions.
 #include "replication/status.h"
 
+#include <vector>
+
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace globaltable::replication {
 namespace {
@@ -100,6 +103,25 @@ std::string StatusToJson(const ReplicationStatus& status) {
   }
   out += "]}";
   return out;
+}
+
+std::string PeerNote(const PeerStatus& s) {
+  std::vector<std::string> notes;
+  if (s.needs_resync) notes.push_back("RESYNC REQUIRED");
+  if (!s.blocked.empty()) notes.push_back(absl::StrCat("BLOCKED: ", s.blocked));
+  if (s.stalled_partitions > 0) {
+    notes.push_back(absl::StrCat("STALLED: ", s.stalled_partitions, " partition",
+                                 s.stalled_partitions == 1 ? "" : "s", " behind a gap for ",
+                                 static_cast<int64_t>(s.oldest_gap_seconds), "s"));
+  }
+  if (s.clock_skew_hold) {
+    notes.push_back(absl::StrCat("CLOCK HOLD: source ", s.clock_skew_ms,
+                                 " ms ahead, beyond the max offset"));
+  }
+  uint64_t dead = 0;
+  for (const auto& [reason, n] : s.dead_letters) dead += n;
+  if (dead > 0) notes.push_back(absl::StrCat(dead, " dead-lettered"));
+  return absl::StrJoin(notes, "; ");
 }
 
 }  // namespace globaltable::replication

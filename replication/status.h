@@ -34,7 +34,10 @@ struct PeerStatus {
   clock::RegionId region_id = 0;
   bool link_up = false;  // the peer's JetStream answered within the last few seconds
   clock::Timestamp last_applied_hlc = 0;
-  double lag_seconds = 0;          // now - physical(last applied HLC) while behind, else 0
+  // now - physical(last applied HLC) while behind, else 0; while the link is down, at least the
+  // time since the peer's JetStream last answered.
+  double lag_seconds = 0;
+  int64_t last_confirmed_ms = 0;  // wall time of that last answer (0: never)
   uint64_t pending_batches = 0;    // the consumer's unread + unacknowledged messages
   uint64_t pending_mutations = 0;  // estimate: pending_batches x mean batch size so far
   bool paused = false;             // cut off by the operator (drills)
@@ -57,6 +60,11 @@ struct PeerStatus {
   std::map<std::string, uint64_t> dead_letters;  // by reason name
   std::string last_error;
 };
+
+// What an operator must know about a link beyond its numbers, in one line for the NOTE column
+// of `globaltablectl status` ("" when nothing): resync required, blocked, stalled partitions,
+// clock-skew holds, dead letters. Pure.
+std::string PeerNote(const PeerStatus& s);
 
 // This region's publisher.
 struct PublisherStatus {

@@ -46,5 +46,54 @@ TEST(StatusJsonTest, ReasonNamesAreStable) {
   EXPECT_STREQ(RejectReasonName(RejectReason::kInvalid), "invalid");
 }
 
+TEST(PeerNoteTest, SaysWhatAnOperatorMustKnow) {
+  struct Case {
+    const char* name;
+    void (*set)(PeerStatus*);
+    const char* note;
+  } cases[] = {
+      {"healthy", [](PeerStatus*) {}, ""},
+      {"resync", [](PeerStatus* s) { s->needs_resync = true; }, "RESYNC REQUIRED"},
+      {"stalled",
+       [](PeerStatus* s) {
+         s->stalled_partitions = 2;
+         s->oldest_gap_seconds = 12.7;
+       },
+       "STALLED: 2 partitions behind a gap for 12s"},
+      {"one stalled",
+       [](PeerStatus* s) {
+         s->stalled_partitions = 1;
+         s->oldest_gap_seconds = 10;
+       },
+       "STALLED: 1 partition behind a gap for 10s"},
+      {"blocked", [](PeerStatus* s) { s->blocked = "partition 3 stops at sequence 9"; },
+       "BLOCKED: partition 3 stops at sequence 9"},
+      {"clock",
+       [](PeerStatus* s) {
+         s->clock_skew_hold = true;
+         s->clock_skew_ms = 10020;
+       },
+       "CLOCK HOLD: source 10020 ms ahead, beyond the max offset"},
+      {"dead letters",
+       [](PeerStatus* s) {
+         s->dead_letters["decode"] = 2;
+         s->dead_letters["invalid"] = 1;
+       },
+       "3 dead-lettered"},
+      {"several",
+       [](PeerStatus* s) {
+         s->needs_resync = true;
+         s->clock_skew_hold = true;
+         s->clock_skew_ms = 600;
+       },
+       "RESYNC REQUIRED; CLOCK HOLD: source 600 ms ahead, beyond the max offset"},
+  };
+  for (const Case& c : cases) {
+    PeerStatus s;
+    c.set(&s);
+    EXPECT_EQ(PeerNote(s), c.note) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace globaltable::replication

@@ -280,6 +280,8 @@ std::string ControlEndpoints::StatusJson() const {
       w.Uint64(p.conflicts);
       w.Key("resync_required");
       w.Bool(p.resync_required);
+      w.Key("note");
+      w.String(p.note.c_str());
       w.EndObject();
     }
   }

@@ -106,6 +106,7 @@ absl::StatusOr<RegionStatus> ParseRegionStatus(absl::string_view json) {
       peer.applied = U64(p, "applied");
       peer.conflicts = U64(p, "conflicts");
       peer.resync_required = Bool(p, "resync_required");
+      peer.note = Str(p, "note");
       s.peers.push_back(peer);
     }
   }

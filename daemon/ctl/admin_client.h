@@ -48,6 +48,7 @@ struct PeerStatus {
   uint64_t applied = 0;
   uint64_t conflicts = 0;
   bool resync_required = false;
+  std::string note;  // replication::PeerNote: what the NOTE column shows
 };
 
 struct TableStatus {
