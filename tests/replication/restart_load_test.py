@@ -15,16 +15,22 @@ Each round asserts:
   - every acknowledged unique write is in every region, every hot key holds a written value;
   - no peer reports needs_resync.
 
+Before the rounds, every per-source series an alert or panel reads must exist; with
+--nats-outage a last round kills nats-server under load and checks that every region's gauges say
+the link is down and the lag grows while it is down, and that the loss and return are logged.
+
 Usage: restart_load_test.py --binary build/bin/globaltabled [--topology single|domains|supercluster]
-       [--rounds N] [--keep]
+       [--rounds N] [--nats-outage] [--keep]
 """
 import argparse
 import os
 import random
+import re
 import signal
 import sys
 import time
 import traceback
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster, wait_until  # noqa: E402
@@ -74,12 +80,75 @@ def run_round(cluster, n, sig, rng):
             assert not p.get("needs_resync"), (r.name, p)
 
 
+def series(region, name):
+    """{source_region: value} of a per-source globaltable_ series, as the daemon exports it now."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{region.admin_port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    out = {}
+    for labels, value in re.findall(rf"^{name}\{{([^}}]*)\}} (\S+)$", text, re.M):
+        src = re.search(r'source_region="([^"]*)"', labels)
+        if src:
+            out.setdefault(src.group(1), 0.0)
+            out[src.group(1)] += float(value)
+    return out
+
+
+def check_series_from_start(cluster):
+    """Every per-source series an alert or a panel reads exists before its first event."""
+    for r in cluster.regions:
+        others = {o.name for o in cluster.regions if o is not r}
+        for name in ("globaltable_replication_rejected_batches_total",
+                     "globaltable_replication_dead_letter_batches_total",
+                     "globaltable_replication_stalled_partitions",
+                     "globaltable_replication_blocked_partitions",
+                     "globaltable_replication_link_up",
+                     "globaltable_replication_oldest_unreplicated_seconds"):
+            got = series(r, name)
+            assert set(got) == others, f"{r.name}: {name} exists for {sorted(got)}, not {others}"
+
+
+def run_nats_outage(cluster, n):
+    """nats-server killed under load: every region's gauges say so while it is down (link down,
+    lag growing) and logs the loss and the return; then everything converges."""
+    load = Load(cluster.regions, TABLE, threads=2, seed=100 + n)
+    load.start()
+    t0 = time.monotonic()
+    until(t0, KILL_AT_S)
+    for s in cluster.nats:
+        s.kill()
+
+    def gauges_say_down():
+        for r in cluster.regions:
+            if any(v != 0 for v in series(r, "globaltable_replication_link_up").values()):
+                return False
+            lag = series(r, "globaltable_replication_oldest_unreplicated_seconds")
+            if any(v < 2 for v in lag.values()):
+                return False
+        return True
+    wait_until(gauges_say_down, 20, "every region's link gauges down and lag growing")
+    for s in cluster.nats:
+        s.start()
+    until(t0, KILL_AT_S + 6)
+    load.stop()
+    print(f"  round {n}: nats-server down and back; {load.summary()}", flush=True)
+    wait_until(lambda: all_caught_up(cluster) and digests_match(cluster, TABLE), 60,
+               "every region caught up with equal digests")
+    load.check(cluster.regions)
+    for r in cluster.regions:
+        assert all(v == 1 for v in series(r, "globaltable_replication_link_up").values()), r.name
+        log = r.log_text()
+        assert re.search(r"NATS connection .* lost", log), f"{r.name} did not log the loss"
+        assert re.search(r"NATS connection .* back", log), f"{r.name} did not log the return"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--topology", default="single", choices=["single", "domains", "supercluster"])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--nats-outage", action="store_true",
+                    help="then kill nats-server under load and check what monitoring says")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -89,6 +158,7 @@ def main():
         cluster.start()
         create_table(cluster.regions[0])
         wait_until(lambda: all(table_exists(r) for r in cluster.regions), 30, "table replicated")
+        check_series_from_start(cluster)
         for n in range(1, args.rounds + 1):
             sig = signal.SIGKILL if n % 2 == 1 else signal.SIGTERM
             start = time.monotonic()
@@ -101,6 +171,15 @@ def main():
                 traceback.print_exc()
                 print(cluster.logs())
                 break
+        if not failed and args.nats_outage:
+            try:
+                run_nats_outage(cluster, args.rounds + 1)
+                print("PASS nats outage", flush=True)
+            except Exception:  # noqa: BLE001
+                failed = True
+                print("FAIL nats outage", flush=True)
+                traceback.print_exc()
+                print(cluster.logs())
     finally:
         cluster.cleanup(keep=args.keep or failed)
         if failed:
