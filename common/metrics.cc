@@ -70,6 +70,14 @@ Metrics::Metrics(std::string region)
                     "1 while the consumer of the source region is receiving.", region_)),
       resync_required_(Make(BuildGauge(), *registry_, "globaltable_replication_resync_required",
                             "1 when this region fell behind the source's retention.", region_)),
+      clock_writes_refused_(Make(BuildGauge(), *registry_, "globaltable_clock_writes_refused",
+                                 "1 while this region refuses writes because its clock runs "
+                                 "ahead of its peers' beyond the max offset.",
+                                 region_)),
+      clock_peer_offset_(Make(BuildGauge(), *registry_, "globaltable_clock_peer_offset_seconds",
+                              "The peer's wall clock minus this region's, measured over NATS "
+                              "request/reply.",
+                              region_)),
       stalled_partitions_(Make(BuildGauge(), *registry_,
                                "globaltable_replication_stalled_partitions",
                                "Partitions of the source refusing batches as gaps for longer "
@@ -202,6 +210,10 @@ prometheus::Gauge& Metrics::LinkUp(absl::string_view source_region) {
 }
 prometheus::Gauge& Metrics::ResyncRequired(absl::string_view source_region) {
   return resync_required_.Add({{"source_region", S(source_region)}});
+}
+prometheus::Gauge& Metrics::ClockWritesRefused() { return clock_writes_refused_.Add({}); }
+prometheus::Gauge& Metrics::ClockPeerOffset(absl::string_view peer_region) {
+  return clock_peer_offset_.Add({{"peer_region", S(peer_region)}});
 }
 prometheus::Gauge& Metrics::StalledPartitions(absl::string_view source_region) {
   return stalled_partitions_.Add({{"source_region", S(source_region)}});

@@ -60,6 +60,8 @@ class Metrics {
   prometheus::Counter& DeadLetterBatches(absl::string_view source_region);
   prometheus::Gauge& LinkUp(absl::string_view source_region);
   prometheus::Gauge& ResyncRequired(absl::string_view source_region);
+  prometheus::Gauge& ClockWritesRefused();
+  prometheus::Gauge& ClockPeerOffset(absl::string_view peer_region);
   prometheus::Gauge& StalledPartitions(absl::string_view source_region);
   prometheus::Gauge& BlockedPartitions(absl::string_view source_region);
   prometheus::Counter& GapFills(absl::string_view source_region);
@@ -110,6 +112,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& dead_letter_batches_;
   prometheus::Family<prometheus::Gauge>& link_up_;
   prometheus::Family<prometheus::Gauge>& resync_required_;
+  prometheus::Family<prometheus::Gauge>& clock_writes_refused_;
+  prometheus::Family<prometheus::Gauge>& clock_peer_offset_;
   prometheus::Family<prometheus::Gauge>& stalled_partitions_;
   prometheus::Family<prometheus::Gauge>& blocked_partitions_;
   prometheus::Family<prometheus::Counter>& gap_fills_;

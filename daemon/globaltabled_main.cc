@@ -58,6 +58,36 @@ replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
   return opts;
 }
 
+// Writes are refused while this region's clock cannot be trusted to order them against the
+// other regions' (docs/reliability.md, "Clock skew"): its clock leads its peers' beyond the max
+// offset, or it has not compared yet (the first second after start), or its timestamps still
+// run ahead of its clock by more than the max offset (issued before the clock was set back).
+absl::Status ClockGuard(const replication::Replicator* repl, const clock::HybridClock& hlc,
+                        const std::string& region) {
+  if (repl == nullptr) return absl::OkStatus();
+  const int64_t max_ms = absl::ToInt64Milliseconds(hlc.max_offset());
+  replication::ClockVerdict v = repl->clock_verdict();
+  if (v.state == replication::ClockState::kUnknown) {
+    return absl::UnavailableError(absl::StrCat(
+        "Region ", region, " is comparing its clock with its peers' before taking writes; retry"));
+  }
+  if (v.state == replication::ClockState::kAhead) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Region ", region, " refuses writes: its clock is at least ", v.lead_ms, " ms ahead of ",
+        v.ahead_of, " of its ", v.answered, " peers, beyond the max clock offset of ", max_ms,
+        " ms; write to another region"));
+  }
+  const int64_t lead = static_cast<int64_t>(clock::PhysicalMillis(hlc.Current())) -
+                       static_cast<int64_t>(clock::SystemClock::Default()->NowMillis());
+  if (lead > max_ms) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Region ", region, " refuses writes for ", lead - max_ms, " ms: timestamps it issued are ",
+        lead, " ms ahead of its clock, beyond the max clock offset of ", max_ms,
+        " ms (its clock was set back); write to another region"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run(const Config& config, const sigset_t& signals) {
   const RegionConfig& self = config.self;
   clock::HybridClock::Options clock_options;
@@ -102,6 +132,7 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
     control->SetCutHook([&repl](bool cut) {
       if (repl) repl->SetPaused(cut);
     });
+    control->SetWriteGuard([&repl, &hlc, name = self.name]() { return ClockGuard(repl.get(), hlc, name); });
     peers_fn = [&repl] {
       std::vector<PeerSummary> out;
       if (!repl) return out;

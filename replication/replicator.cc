@@ -80,6 +80,10 @@ absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Create(const Replication
         r->link_.get(), r->ack_link_.get(), store, opts, peer, wall,
         clock != nullptr ? clock->max_offset() : absl::Milliseconds(500), metrics));
   }
+  r->clock_monitor_ = std::make_unique<ClockMonitor>(
+      r->link_.get(), opts.region_name, opts.peers, wall,
+      clock != nullptr ? clock->max_offset() : absl::Milliseconds(500), metrics);
+  r->clock_monitor_->Start();
   r->publisher_->Start();
   for (auto& reader : r->readers_) reader->Start();
   GT_LOG(INFO) << "replication of " << opts.region_name << " started with " << opts.peers.size()
@@ -88,9 +92,11 @@ absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Create(const Replication
 }
 
 Replicator::~Replicator() {
+  if (clock_monitor_) clock_monitor_->Stop();
   for (auto& reader : readers_) reader->Stop();
   if (publisher_) publisher_->Stop();
   readers_.clear();
+  clock_monitor_.reset();
   publisher_.reset();
   ack_link_.reset();
   link_.reset();

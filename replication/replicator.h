@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "clock/hlc.h"
+#include "replication/clock_monitor.h"
 #include "replication/nats_link.h"
 #include "replication/options.h"
 #include "replication/peer_reader.h"
@@ -54,6 +55,8 @@ class Replicator {
   void SetPaused(bool paused);
   std::string StatusJson() const { return StatusToJson(Status()); }
   const Publisher& publisher() const { return *publisher_; }
+  // This region's clock against its peers' (see clock_monitor.h).
+  ClockVerdict clock_verdict() const { return clock_monitor_->verdict(); }
 
  private:
   Replicator() = default;
@@ -64,6 +67,7 @@ class Replicator {
   std::unique_ptr<NatsLink> ack_link_;  // acknowledgements: writes coalesced by nats.c
   std::unique_ptr<Publisher> publisher_;
   std::vector<std::unique_ptr<PeerReader>> readers_;
+  std::unique_ptr<ClockMonitor> clock_monitor_;
 };
 
 }  // namespace globaltable::replication

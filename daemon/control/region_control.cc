@@ -100,6 +100,10 @@ absl::Status RegionControl::Load() {
 
 absl::StatusOr<RegionControl::WriteTicket> RegionControl::BeginWrite(
     const proto::TableSchema& schema) {
+  if (write_guard_) {
+    absl::Status guard = write_guard_();
+    if (!guard.ok()) return guard;
+  }
   gate_.ReaderLock();
   const WriteMode m = mode();
   if (m != WriteMode::kActive) {
@@ -122,6 +126,10 @@ absl::StatusOr<RegionControl::WriteTicket> RegionControl::BeginWrite(
 }
 
 absl::Status RegionControl::CheckTableChange() const {
+  if (write_guard_) {
+    absl::Status guard = write_guard_();
+    if (!guard.ok()) return guard;
+  }
   const WriteMode m = mode();
   if (m == WriteMode::kActive) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat("Region ", region_name_, " is ",

@@ -79,6 +79,10 @@ class RegionControl {
   absl::Status SetCut(bool cut);
   void SetCutHook(std::function<void(bool cut)> hook);
 
+  // A check every write and table change must also pass (the daemon's: the region's clock
+  // against its peers'); its error is returned as it is. Set once, before writes are served.
+  void SetWriteGuard(std::function<absl::Status()> guard) { write_guard_ = std::move(guard); }
+
   // Drill history: reports (JSON objects) newest first, at most kMaxDrills, persisted.
   static constexpr size_t kMaxDrills = 20;
   absl::Status RecordDrill(absl::string_view report_json);
@@ -103,6 +107,7 @@ class RegionControl {
   absl::Mutex gate_;
   mutable absl::Mutex mu_;  // serializes SetMode/SetCut/RecordDrill and guards the fields below
   std::function<void(bool)> cut_hook_ ABSL_GUARDED_BY(mu_);
+  std::function<absl::Status()> write_guard_;  // set before serving, then only read
   std::deque<std::string> drills_ ABSL_GUARDED_BY(mu_);
 };
 
