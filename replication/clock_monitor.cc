@@ -90,12 +90,14 @@ ClockVerdict ClockMonitor::verdict() const {
 
 void ClockMonitor::OnRequest(natsConnection* nc, natsSubscription*, natsMsg* msg,
                              void* closure) noexcept {
-  auto* self = static_cast<ClockMonitor*>(closure);
+  // The closure is the wall clock, not the monitor: nats.c may still run a callback while the
+  // subscription is being destroyed, and the clock outlives the monitor.
+  auto* wall = static_cast<clock::PhysicalClock*>(closure);
   const char* reply = natsMsg_GetReply(msg);
   if (reply != nullptr) {
     char body[32];
     int n = snprintf(body, sizeof(body), "%llu",
-                     static_cast<unsigned long long>(self->wall_->NowMillis()));
+                     static_cast<unsigned long long>(wall->NowMillis()));
     natsConnection_Publish(nc, reply, body, n);
   }
   natsMsg_Destroy(msg);
@@ -114,7 +116,7 @@ void ClockMonitor::Run() {
       natsSubscription* sub = nullptr;
       std::string subject = ClockSubject(self_);
       if (natsConnection_Subscribe(&sub, link_->conn(), subject.c_str(), &ClockMonitor::OnRequest,
-                                   this) == NATS_OK) {
+                                   wall_) == NATS_OK) {
         responder_.reset(sub);
       }
     }

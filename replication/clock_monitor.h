@@ -65,7 +65,8 @@ ClockVerdict JudgeClock(absl::Span<const std::optional<ClockSample>> samples, ab
 
 class ClockMonitor {
  public:
-  // `link`, `wall` and `metrics` (may be null) must outlive the monitor.
+  // `link` and `metrics` (may be null) must outlive the monitor; `wall` must outlive `link`
+  // (the answering callback reads it).
   ClockMonitor(NatsLink* link, std::string self, std::vector<PeerRegion> peers,
                clock::PhysicalClock* wall, absl::Duration max_offset, Metrics* metrics,
                absl::Duration interval = absl::Seconds(1));
