@@ -197,6 +197,9 @@ class TimedStore final : public storage::Store {
   uint64_t AppliedWatermark(clock::RegionId o, uint32_t p) const override {
     return inner_->AppliedWatermark(o, p);
   }
+  absl::StatusOr<uint64_t> SkipSequences(clock::RegionId o, uint32_t p, uint64_t t) override {
+    return inner_->SkipSequences(o, p, t);
+  }
   clock::Timestamp AppliedHlc(clock::RegionId o) const override { return inner_->AppliedHlc(o); }
   std::optional<clock::Timestamp> ClosedHlc(clock::RegionId o) const override {
     return inner_->ClosedHlc(o);

@@ -4,6 +4,7 @@
 //   globaltablectl --config deploy.yaml fence|unfence|read-only REGION
 //   globaltablectl --config deploy.yaml promote TABLE REGION
 //   globaltablectl --config deploy.yaml digest TABLE
+//   globaltablectl --config deploy.yaml skip REGION SOURCE PARTITION SEQUENCE
 //   globaltablectl --config deploy.yaml drill planned --from A --to B [--json] [--timeout S]
 //   globaltablectl --config deploy.yaml drill unplanned --region A [--promote B]
 //                                                      [--outage S] [--json] [--timeout S]
@@ -41,6 +42,9 @@ constexpr char kUsage[] =
     "  promote TABLE REGION                make REGION the single primary of TABLE\n"
     "                                      (REGION \"-\" returns TABLE to active-active)\n"
     "  digest TABLE                        compare TABLE's digest in every region\n"
+    "  skip REGION SOURCE PARTITION SEQ    in REGION, move past SOURCE's PARTITION records up\n"
+    "                                      to SEQ that cannot be applied (status says BLOCKED);\n"
+    "                                      they stay missing in REGION until it is resynced\n"
     "  drill planned --from A --to B       fence A, drain, prove with digests, promote B\n"
     "  drill unplanned --region A          cut A off, promote a survivor, heal, converge\n"
     "        [--promote B] [--outage SECONDS]\n"
@@ -232,6 +236,31 @@ int Promote(const std::vector<RegionEndpoint>& regions, const std::string& table
   return 0;
 }
 
+int Skip(const std::vector<RegionEndpoint>& regions, const std::vector<std::string>& params) {
+  if (params.size() != 4) return UsageError("skip needs REGION SOURCE PARTITION SEQUENCE");
+  const RegionEndpoint* in = nullptr;
+  for (const auto& r : regions) {
+    if (r.name == params[0]) in = &r;
+  }
+  if (in == nullptr) return UsageError(absl::StrCat("unknown region \"", params[0], "\""));
+  uint32_t partition = 0;
+  uint64_t through = 0;
+  if (!absl::SimpleAtoi(params[2], &partition)) {
+    return UsageError(absl::StrCat("PARTITION \"", params[2], "\" is not a number"));
+  }
+  if (!absl::SimpleAtoi(params[3], &through) || through == 0) {
+    return UsageError(absl::StrCat("SEQUENCE \"", params[3], "\" is not a positive number"));
+  }
+  absl::StatusOr<std::string> r = AdminClient(*in).SkipSequences(params[1], partition, through);
+  if (!r.ok()) {
+    std::fprintf(stderr, "globaltablectl: %s\n", std::string(r.status().message()).c_str());
+    return r.status().code() == absl::StatusCode::kUnavailable ? 3 : 1;
+  }
+  std::printf("%s: %s partition %u now continues after sequence %llu (%s)\n", in->name.c_str(),
+              params[1].c_str(), partition, static_cast<unsigned long long>(through), r->c_str());
+  return 0;
+}
+
 int CompareDigest(const std::vector<RegionEndpoint>& regions, const std::string& table) {
   std::map<std::string, int> distinct;
   int rc = 0;
@@ -356,6 +385,7 @@ int Main(int argc, char** argv) {
     return CompareDigest(regions, params[0]);
   }
   if (cmd == "drill") return Drill(regions, params);
+  if (cmd == "skip") return Skip(regions, params);
   return UsageError(absl::StrCat("unknown command \"", cmd, "\""));
 }
 

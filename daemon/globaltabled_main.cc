@@ -176,7 +176,8 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
     return HttpResponse{c->status, "application/json", std::move(c->body)};
   };
   for (const char* method : {"GET", "POST"}) {
-    for (const char* path : {"/v1/status", "/v1/mode", "/v1/replication/cut", "/v1/drills"}) {
+    for (const char* path : {"/v1/status", "/v1/mode", "/v1/replication/cut",
+                             "/v1/replication/skip", "/v1/drills"}) {
       admin.Register(method, path, control_handler);
     }
   }

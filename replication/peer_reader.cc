@@ -656,6 +656,7 @@ bool PeerReader::FillGap(uint32_t p) {
   DrainHeld(p);
   const uint64_t w = store_->AppliedWatermark(peer_.id, p);
   if (w + 1 >= target || w > start_watermark) {
+    f.dead_seq = 0;
     if (f.reported_blocked) {
       GT_LOG(INFO) << "partition " << p << " from " << peer_.name << " moves again at sequence "
                    << w;
@@ -663,6 +664,11 @@ bool PeerReader::FillGap(uint32_t p) {
       SetBlocked();
     }
     return w > start_watermark;
+  }
+  if (blocker_seq == 0 && f.dead_seq != 0) {
+    // Set aside (and acknowledged) before: below the ack floor, so the walk did not see it.
+    blocker_seq = f.dead_seq;
+    blocker_why = f.dead_why;
   }
   if (blocker_seq != 0 && !f.reported_blocked) {
     f.reported_blocked = true;
@@ -755,6 +761,18 @@ bool PeerReader::DeadLetter(natsMsg* msg, RejectReason reason, const std::string
     if (s == NATS_OK) s = js_PublishMsg(&pa, *js, dl.get(), nullptr, &jerr);
     jsPubAck_Destroy(pa);
     if (s != NATS_OK) st = NatsError(s, "publish to dead-letter stream", jerr);
+  }
+  if (st.ok()) {
+    // The subject names the partition even when the payload cannot be read.
+    const char* subject = natsMsg_GetSubject(msg);
+    absl::string_view s = subject != nullptr ? subject : "";
+    uint32_t partition = 0;
+    if (size_t dot = s.rfind('.'); dot != absl::string_view::npos &&
+                                   absl::SimpleAtoi(s.substr(dot + 1), &partition)) {
+      Fill& f = fills_[partition];
+      f.dead_seq = stream_seq;
+      f.dead_why = absl::StrCat(reason_name, ": ", detail.substr(0, 200));
+    }
   }
   absl::MutexLock lock(&mu_);
   if (!st.ok()) {

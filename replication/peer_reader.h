@@ -133,6 +133,10 @@ class PeerReader {
     bool reported_missing = false;
     bool reported_blocked = false;
     std::string blocked;  // what holds the partition back, while reported_blocked
+    // The last message of this partition's subject set aside as a dead letter (0: none): what a
+    // gap that nothing in the outbox closes is waiting for.
+    uint64_t dead_seq = 0;
+    std::string dead_why;
   };
   std::map<uint32_t, Fill> fills_;
   uint64_t ack_floor_ = 0;  // the consumer's, as of the last fill or status refresh

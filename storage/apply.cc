@@ -484,4 +484,30 @@ absl::Mutex* StoreImpl::StreamLock(clock::RegionId origin, uint32_t partition) {
   return mu.get();
 }
 
+absl::StatusOr<uint64_t> StoreImpl::SkipSequences(clock::RegionId origin, uint32_t partition,
+                                                  uint64_t through) {
+  if (origin == 0 || origin == options_.region_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("region ", origin, " is not another region of the deployment"));
+  }
+  if (partition >= kMaxPartitions) {
+    return absl::InvalidArgumentError(absl::StrCat("partition ", partition, " is out of range"));
+  }
+  absl::MutexLock stream_lock(StreamLock(origin, partition));
+  const uint64_t watermark = AppliedWatermark(origin, partition);
+  if (through <= watermark) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "region ", origin, " partition ", partition, " is applied up to ", watermark,
+        " already; nothing to skip through ", through));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf_, layout::WatermarkKey(origin, partition), layout::EncodeU64(through));
+  RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &batch), "skipping sequences"));
+  {
+    absl::MutexLock lock(&watermark_mu_);
+    watermarks_[(uint64_t{origin} << 32) | partition] = through;
+  }
+  return watermark;
+}
+
 }  // namespace globaltable::storage

@@ -728,5 +728,46 @@ TEST_F(ApplyTest, APeerWithMorePartitionsReplicatesInFull) {
   EXPECT_EQ(narrow.store->ApplyBatch(beyond).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// The operator's way past a record that cannot be applied: the watermark moves past it, the
+// records after it apply, it survives a reopen, and it never moves backwards.
+TEST_F(ApplyTest, SkipSequencesLetsLaterRecordsApply) {
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(Put(src_->store.get(), "k", i, "v").ok());
+  // The partition of "k": the one with the puts besides its CREATE_TABLE record.
+  uint32_t p = 0;
+  std::vector<proto::MutationBatch> batches;
+  for (uint32_t q = 0; q < src_->store->num_partitions(); ++q) {
+    std::vector<proto::MutationBatch> b = Batches(*src_->store, 2, q, 1);
+    if (b.size() > batches.size()) {
+      batches = std::move(b);
+      p = q;
+    }
+  }
+  ASSERT_GE(batches.size(), 4u);
+  ASSERT_TRUE(dst_->store->ApplyBatch(batches[0]).ok());
+  ASSERT_TRUE(dst_->store->ApplyBatch(batches[1]).ok());
+  // batches[2] "cannot be applied": what follows is a gap.
+  EXPECT_EQ(dst_->store->ApplyBatch(batches[3]).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const uint64_t through = batches[2].last_sequence();
+  absl::StatusOr<uint64_t> before = dst_->store->SkipSequences(2, p, through);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(*before, batches[1].last_sequence());
+  EXPECT_EQ(dst_->store->AppliedWatermark(2, p), through);
+  absl::StatusOr<ApplyResult> r = dst_->store->ApplyBatch(batches[3]);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->applied, 1u);
+  // Never backwards, never this region's own stream, never a partition out of range.
+  EXPECT_EQ(dst_->store->SkipSequences(2, p, through).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(dst_->store->SkipSequences(1, p, 100).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(dst_->store->SkipSequences(2, kMaxPartitions, 100).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Persisted with the watermark.
+  const uint64_t w = dst_->store->AppliedWatermark(2, p);
+  dst_->Reopen();
+  EXPECT_EQ(dst_->store->AppliedWatermark(2, p), w);
+}
+
 }  // namespace
 }  // namespace globaltable::storage

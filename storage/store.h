@@ -318,6 +318,13 @@ class Store {
   virtual absl::StatusOr<ApplyResult> ApplyBatch(const proto::MutationBatch& batch) = 0;
   // Last sequence of `origin`'s `partition` applied here; 0 when none.
   virtual uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const = 0;
+  // The operator's way past records of `origin`'s `partition` that cannot be applied here:
+  // advances the watermark to `through` without applying anything, so the records after it
+  // apply again. The skipped mutations are missing from this region until it is resynced.
+  // Returns the watermark it replaced. kFailedPrecondition when `through` is not beyond the
+  // watermark; kInvalidArgument for this region's own id or a partition out of range.
+  virtual absl::StatusOr<uint64_t> SkipSequences(clock::RegionId origin, uint32_t partition,
+                                                 uint64_t through) = 0;
   // Largest HLC applied from `origin` (for lag and status); 0 when none.
   virtual clock::Timestamp AppliedHlc(clock::RegionId origin) const = 0;
   // An HLC below which this region has applied every mutation `origin` has written or will

@@ -90,6 +90,8 @@ class StoreImpl final : public Store {
 
   absl::StatusOr<ApplyResult> ApplyBatch(const proto::MutationBatch& batch) override;
   uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override;
+  absl::StatusOr<uint64_t> SkipSequences(clock::RegionId origin, uint32_t partition,
+                                         uint64_t through) override;
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override;
   std::optional<clock::Timestamp> ClosedHlc(clock::RegionId origin) const override;
 

@@ -377,6 +377,10 @@ class HookedStore final : public storage::Store {
   uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override {
     return base_->AppliedWatermark(origin, partition);
   }
+  absl::StatusOr<uint64_t> SkipSequences(clock::RegionId origin, uint32_t partition,
+                                         uint64_t through) override {
+    return base_->SkipSequences(origin, partition, through);
+  }
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override {
     return base_->AppliedHlc(origin);
   }

@@ -1,6 +1,8 @@
 // Admin API routes for write modes, cut, promotion, drills and status. Thread-safe.
 #include "daemon/control/admin_endpoints.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -78,6 +80,10 @@ std::optional<ControlResponse> ControlEndpoints::Handle(absl::string_view method
     if (method != "POST") return Error(405, "use POST");
     return SetCut(body);
   }
+  if (target == "/v1/replication/skip") {
+    if (method != "POST") return Error(405, "use POST");
+    return SkipSequences(body);
+  }
   if (target == "/v1/drills") {
     if (method == "GET") {
       std::string out = "[";
@@ -126,6 +132,37 @@ ControlResponse ControlEndpoints::SetCut(absl::string_view body) const {
   absl::Status s = control_->SetCut(it->value.GetBool());
   if (!s.ok()) return Error(HttpStatusOf(s), s.message());
   return ControlResponse{200, StatusJson()};
+}
+
+ControlResponse ControlEndpoints::SkipSequences(absl::string_view body) const {
+  rapidjson::Document doc;
+  ControlResponse err;
+  if (!ParseObject(body, &doc, &err)) return err;
+  auto source = doc.FindMember("source");
+  auto partition = doc.FindMember("partition");
+  auto through = doc.FindMember("through");
+  if (source == doc.MemberEnd() || !source->value.IsString() ||
+      partition == doc.MemberEnd() || !partition->value.IsUint() ||
+      through == doc.MemberEnd() || !through->value.IsUint64()) {
+    return Error(400,
+                 "expected {\"source\": REGION, \"partition\": N, \"through\": SEQUENCE}");
+  }
+  const std::string name = source->value.GetString();
+  auto region = std::find_if(regions_.begin(), regions_.end(),
+                             [&](const RegionRef& r) { return r.name == name; });
+  if (region == regions_.end() || region->id == self_.id) {
+    return Error(400, absl::StrCat("\"", name, "\" is not another region of the deployment"));
+  }
+  const uint32_t p = partition->value.GetUint();
+  const uint64_t last = through->value.GetUint64();
+  absl::StatusOr<uint64_t> before = store_->SkipSequences(region->id, p, last);
+  if (!before.ok()) return Error(HttpStatusOf(before.status()), before.status().message());
+  GT_LOG(WARNING) << "operator skipped sequences " << *before + 1 << "-" << last << " of "
+                  << name << " partition " << p << ": those mutations are missing from "
+                  << self_.name << " until it is resynced";
+  return ControlResponse{
+      200, absl::StrCat("{\"source\":\"", name, "\",\"partition\":", p,
+                        ",\"skipped_from\":", *before + 1, ",\"through\":", last, "}")};
 }
 
 ControlResponse ControlEndpoints::SetPrimary(absl::string_view table,

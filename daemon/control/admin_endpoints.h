@@ -68,6 +68,7 @@ class ControlEndpoints {
  private:
   ControlResponse SetMode(absl::string_view body) const;
   ControlResponse SetCut(absl::string_view body) const;
+  ControlResponse SkipSequences(absl::string_view body) const;
   ControlResponse SetPrimary(absl::string_view table, absl::string_view body) const;
   ControlResponse RecordDrill(absl::string_view body) const;
 

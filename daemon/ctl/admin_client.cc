@@ -149,6 +149,14 @@ absl::Status AdminClient::SetPrimary(absl::string_view table, absl::string_view 
       .status();
 }
 
+absl::StatusOr<std::string> AdminClient::SkipSequences(absl::string_view source,
+                                                      uint32_t partition,
+                                                      uint64_t through) const {
+  return Call("POST", "/v1/replication/skip",
+              absl::StrCat("{\"source\":", JsonString(source), ",\"partition\":", partition,
+                           ",\"through\":", through, "}"));
+}
+
 absl::StatusOr<Digest> AdminClient::TableDigest(absl::string_view table) const {
   ASSIGN_OR_RETURN(std::string body, Call("GET", absl::StrCat("/v1/tables/", table, "/digest"), ""));
   rapidjson::Document doc;

@@ -96,6 +96,10 @@ class AdminClient {
   absl::StatusOr<RegionStatus> SetMode(absl::string_view mode) const;
   absl::StatusOr<RegionStatus> SetCut(bool cut) const;
   absl::Status SetPrimary(absl::string_view table, absl::string_view region) const;
+  // In this region, moves `source`'s `partition` past sequence `through` without applying what
+  // it skips (POST /v1/replication/skip). Returns the daemon's JSON answer.
+  absl::StatusOr<std::string> SkipSequences(absl::string_view source, uint32_t partition,
+                                            uint64_t through) const;
   absl::StatusOr<Digest> TableDigest(absl::string_view table) const;
   absl::Status RecordDrill(absl::string_view report_json) const;
 

@@ -168,6 +168,16 @@ uint64_t MemoryStore::AppliedWatermark(clock::RegionId origin, uint32_t partitio
   return it == watermarks_.end() ? 0 : it->second;
 }
 
+absl::StatusOr<uint64_t> MemoryStore::SkipSequences(clock::RegionId origin, uint32_t partition,
+                                                    uint64_t through) {
+  absl::MutexLock lock(&mu_);
+  uint64_t& w = watermarks_[{origin, partition}];
+  if (through <= w) return absl::FailedPreconditionError("nothing to skip");
+  uint64_t before = w;
+  w = through;
+  return before;
+}
+
 clock::Timestamp MemoryStore::AppliedHlc(clock::RegionId origin) const {
   absl::MutexLock lock(&mu_);
   auto it = applied_hlc_.find(origin);

@@ -59,6 +59,8 @@ class MemoryStore final : public storage::Store {
       std::function<void(uint32_t partition, uint64_t last_sequence)> listener) override;
   absl::StatusOr<storage::ApplyResult> ApplyBatch(const proto::MutationBatch& batch) override;
   uint64_t AppliedWatermark(clock::RegionId origin, uint32_t partition) const override;
+  absl::StatusOr<uint64_t> SkipSequences(clock::RegionId origin, uint32_t partition,
+                                         uint64_t through) override;
   clock::Timestamp AppliedHlc(clock::RegionId origin) const override;
   // The transport tests do not exercise the purge horizon.
   std::optional<clock::Timestamp> ClosedHlc(clock::RegionId) const override {
