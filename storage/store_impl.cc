@@ -220,17 +220,6 @@ StoreImpl::StoreImpl(const StoreOptions& options, clock::HybridClock* clock)
 
 StoreImpl::~StoreImpl() {
   if (db_ == nullptr) return;
-  if (!health_->writable()) {
-    // RocksDB is stopped by a background error. Its Close() would flush the memtables first,
-    // and that flush starts by writing out the buffer of the WAL whose append failed:
-    // WritableFileWriter refuses a second use after an error with an assertion (Debian's
-    // librocksdb keeps assertions), which aborted the daemon. Skip that flush: everything
-    // acknowledged is in the WAL, which the next open replays.
-    rocksdb::Status s = db_->SetDBOptions({{"avoid_flush_during_shutdown", "true"}});
-    GT_LOG(WARNING) << "closing the store at " << options_.dir
-                    << " without flushing (it is read-only: " << health_->Get().reason << ")"
-                    << (s.ok() ? "" : absl::StrCat("; ", s.ToString()));
-  }
   for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
   rocksdb::Status s = db_->Close();
   if (!s.ok()) {
