@@ -69,7 +69,7 @@ class StoreImpl::HealthListener final : public rocksdb::EventListener {
 
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) noexcept override {
     if (!info.new_bg_error.ok()) return;
-    if (health_->OnRecovered(absl::Now())) {
+    if (health_->OnRecovered()) {
       GT_LOG(WARNING) << "the store at " << dir_
                       << " takes writes again (recovered from: " << info.old_bg_error.ToString()
                       << ")";
@@ -84,7 +84,7 @@ class StoreImpl::HealthListener final : public rocksdb::EventListener {
 
 absl::Status StoreImpl::CheckWrite(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) {
-    if (health_->OnWriteSucceeded(absl::Now())) {
+    if (health_->OnWriteSucceeded()) {
       GT_LOG(WARNING) << "the store at " << options_.dir << " takes writes again";
     }
     return absl::OkStatus();

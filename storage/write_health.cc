@@ -79,11 +79,10 @@ bool WriteHealth::OnBackgroundError(WriteFault fault, absl::string_view detail, 
   return MarkReadOnly(fault, detail, now);
 }
 
-bool WriteHealth::OnRecovered(absl::Time now) {
+bool WriteHealth::OnRecovered() {
   absl::MutexLock lock(&mu_);
   if (writable_.load(std::memory_order_relaxed)) return false;
   if (fault_ == WriteFault::kFatal) return false;  // RocksDB never clears a fatal error
-  (void)now;
   writable_.store(true, std::memory_order_relaxed);
   fault_ = WriteFault::kNone;
   detail_.clear();

@@ -65,11 +65,11 @@ class WriteHealth {
   bool OnBackgroundError(WriteFault fault, absl::string_view detail, absl::Time now);
   // RocksDB cleared its background error, or a write went through: writable again. Returns
   // true when this ends a read-only episode (worth one log line).
-  bool OnRecovered(absl::Time now);
-  // Cheap while writable (the commit path calls it after every commit).
-  bool OnWriteSucceeded(absl::Time now) {
+  bool OnRecovered();
+  // A write went through. Cheap while writable (the commit path calls it after every commit).
+  bool OnWriteSucceeded() {
     if (writable_.load(std::memory_order_relaxed)) return false;
-    return OnRecovered(now);
+    return OnRecovered();
   }
 
   bool writable() const { return writable_.load(std::memory_order_relaxed); }

@@ -99,10 +99,10 @@ TEST(WriteHealthTest, EpisodeTable) {
         logged = health.OnBackgroundError(s.fault, "No space left on device", now);
         break;
       case kRecovered:
-        logged = health.OnRecovered(now);
+        logged = health.OnRecovered();
         break;
       case kWriteOk:
-        logged = health.OnWriteSucceeded(now);
+        logged = health.OnWriteSucceeded();
         break;
     }
     const StorageHealth h = health.Get();
