@@ -6,6 +6,8 @@
 //   apply.cc        ApplyBatch: validation, continuity, LWW, table mutations
 //   scan.cc         Scan/Query bounds and iteration
 //   maintenance.cc  Digest, PurgeTombstones, change-log reads and trims, stats
+//   write_health.h  whether writes are taken (a full disk), fed by CheckWrite and a listener
+//   rocksdb_log.h   RocksDB's info log into the daemon's log (no LOG file on the data disk)
 //
 // Concurrency design:
 //   - Every RocksDB write except settings goes through `queue_` (writer_queue.h). Its leader
