@@ -133,6 +133,13 @@ Metrics::Metrics(std::string region)
                                   "while unknown.", region_)),
       store_sst_bytes_(Make(BuildGauge(), *registry_, "globaltable_store_sst_bytes",
                             "RocksDB live SST bytes.", region_)),
+      store_writable_(Make(BuildGauge(), *registry_, "globaltable_store_writable",
+                           "1 while the store takes writes; 0 while it is read-only (the disk "
+                           "is full, or an unrecoverable storage error).",
+                           region_)),
+      store_disk_full_errors_(Make(BuildCounter(), *registry_,
+                                   "globaltable_store_disk_full_errors_total",
+                                   "Writes refused because the disk was full.", region_)),
       store_pending_compaction_(Make(BuildGauge(), *registry_,
                                      "globaltable_store_pending_compaction_bytes",
                                      "RocksDB estimated pending compaction bytes.", region_)),
@@ -160,6 +167,8 @@ Metrics::Metrics(std::string region)
   TombstonesPurged();
   TombstoneHorizonAge().Set(-1);
   StorePendingCompactionBytes();
+  StoreWritable().Set(1);
+  StoreDiskFullErrors();
   SetWriteMode("active");
 }
 
@@ -276,6 +285,8 @@ prometheus::Gauge& Metrics::StoreSstBytes() { return store_sst_bytes_.Add({}); }
 prometheus::Gauge& Metrics::StorePendingCompactionBytes() {
   return store_pending_compaction_.Add({});
 }
+prometheus::Gauge& Metrics::StoreWritable() { return store_writable_.Add({}); }
+prometheus::Counter& Metrics::StoreDiskFullErrors() { return store_disk_full_errors_.Add({}); }
 
 void Metrics::RecordDrill(absl::string_view kind, bool success, double rto_seconds,
                           double rpo_mutations, double rpo_seconds, double end_unix_seconds) {

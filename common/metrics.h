@@ -92,6 +92,8 @@ class Metrics {
   prometheus::Gauge& TombstoneHorizonAge();
   prometheus::Gauge& StoreSstBytes();
   prometheus::Gauge& StorePendingCompactionBytes();
+  prometheus::Gauge& StoreWritable();
+  prometheus::Counter& StoreDiskFullErrors();
 
   // ---- Drills (kind: planned | unplanned).
   void RecordDrill(absl::string_view kind, bool success, double rto_seconds, double rpo_mutations,
@@ -135,6 +137,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& ttl_deleted_;
   prometheus::Family<prometheus::Gauge>& tombstone_horizon_age_;
   prometheus::Family<prometheus::Gauge>& store_sst_bytes_;
+  prometheus::Family<prometheus::Gauge>& store_writable_;
+  prometheus::Family<prometheus::Counter>& store_disk_full_errors_;
   prometheus::Family<prometheus::Gauge>& store_pending_compaction_;
   prometheus::Family<prometheus::Gauge>& drill_rto_;
   prometheus::Family<prometheus::Gauge>& drill_rpo_mutations_;

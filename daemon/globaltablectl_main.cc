@@ -91,6 +91,16 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
       w.Uint64(s->conflicts_total);
       w.Key("tombstone_horizon_age_s");
       w.Double(s->tombstone_horizon_age_s);
+      w.Key("storage");
+      w.StartObject();
+      w.Key("writable");
+      w.Bool(s->storage.writable);
+      w.Key("disk_full");
+      w.Bool(s->storage.disk_full);
+      str("reason", s->storage.reason);
+      w.Key("disk_full_errors");
+      w.Uint64(s->storage.disk_full_errors);
+      w.EndObject();
       w.Key("peers");
       w.StartArray();
       for (const PeerStatus& p : s->peers) {
@@ -125,8 +135,9 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
     std::cout << buf.GetString() << "\n";
     return rc;
   }
-  std::cout << absl::StrFormat("%-16s %5s  %-10s %-5s %10s %11s %8s  %s\n", "REGION", "ID",
-                               "MODE", "CUT", "CONFLICTS", "TOMBSTONES", "HORIZON", "TABLES");
+  std::cout << absl::StrFormat("%-16s %5s  %-10s %-5s %10s %11s %8s  %-22s %s\n", "REGION", "ID",
+                               "MODE", "CUT", "CONFLICTS", "TOMBSTONES", "HORIZON", "NOTE",
+                               "TABLES");
   for (const auto& [ep, s] : all) {
     if (!s.ok()) {
       rc = 3;
@@ -147,9 +158,16 @@ int Status(const std::vector<RegionEndpoint>& regions, bool json) {
     const std::string horizon = s->tombstone_horizon_age_s < 0
                                     ? "unknown"
                                     : absl::StrFormat("%.0fs", s->tombstone_horizon_age_s);
-    std::cout << absl::StrFormat("%-16s %5d  %-10s %-5s %10d %11d %8s  %s\n", ep.name, ep.id,
+    // A store that refuses writes: why, in a word (the reason is in --json and the log).
+    const std::string note = s->storage.writable    ? "-"
+                             : s->storage.disk_full ? std::string("DISK FULL: READ-ONLY")
+                                                    : std::string("STORAGE FAILED: RESTART");
+    std::cout << absl::StrFormat("%-16s %5d  %-10s %-5s %10d %11d %8s  %-22s %s\n", ep.name, ep.id,
                                  s->mode, s->cut ? "yes" : "no", s->conflicts_total, tombstones,
-                                 horizon, tables.empty() ? "-" : absl::StrJoin(tables, ", "));
+                                 horizon, note, tables.empty() ? "-" : absl::StrJoin(tables, ", "));
+    if (!s->storage.writable) {
+      std::cout << "  " << ep.name << ": " << s->storage.reason << "\n";
+    }
   }
   std::cout << "\nREPLICATION (source -> region)\n";
   std::cout << absl::StrFormat("  %-32s %-5s %10s %10s %12s %10s  %s\n", "LINK", "UP", "LAG",

@@ -16,6 +16,7 @@ struct HookState {
   std::map<std::pair<clock::RegionId, std::string>, uint64_t> conflicts_exported;
   uint64_t backward_jumps_exported = 0;
   uint64_t rejected_exported = 0;
+  uint64_t disk_full_exported = 0;
 };
 
 }  // namespace
@@ -72,6 +73,13 @@ void InstallCollectHooks(
     const storage::StoreStats ss = store->stats();
     metrics->StoreSstBytes().Set(static_cast<double>(ss.sst_bytes));
     metrics->StorePendingCompactionBytes().Set(static_cast<double>(ss.pending_compaction_bytes));
+    const storage::StorageHealth health = store->health();
+    metrics->StoreWritable().Set(health.writable ? 1 : 0);
+    if (health.disk_full_errors > state->disk_full_exported) {
+      metrics->StoreDiskFullErrors().Increment(
+          static_cast<double>(health.disk_full_errors - state->disk_full_exported));
+      state->disk_full_exported = health.disk_full_errors;
+    }
 
     // Replication, as seen where it lands.
     if (!replication) return;

@@ -81,21 +81,21 @@ absl::StatusOr<uint64_t> TombstoneCollector::Purge() {
 }
 
 void TombstoneCollector::Tick() {
-  auto report = [this](const absl::Status& s, const char* what) {
-    if (!s.ok() && s != last_error_) {
+  auto report = [](const absl::Status& s, const char* what, absl::Status* last) {
+    if (!s.ok() && s != *last) {
       GT_LOG(WARNING) << "tombstones: " << what << ": " << s;
     }
-    last_error_ = s;
+    *last = s;
   };
-  report(Heartbeat(), "heartbeat");
-  report(TrimChangeLog(), "change-log trim");
+  report(Heartbeat(), "heartbeat", &last_heartbeat_);
+  report(TrimChangeLog(), "change-log trim", &last_trim_);
   if (absl::Now() < next_purge_) {
     Horizon();  // keeps the horizon-age gauge current between purges
     return;
   }
   next_purge_ = absl::Now() + options_.purge_interval;
   absl::StatusOr<uint64_t> purged = Purge();
-  report(purged.status(), "purge");
+  report(purged.status(), "purge", &last_purge_);
   if (purged.ok() && *purged > 0) {
     GT_LOG(INFO) << "tombstones: purged " << *purged;
   }

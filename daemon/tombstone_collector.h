@@ -79,7 +79,10 @@ class TombstoneCollector {
   Metrics* const metrics_;
   std::vector<uint64_t> trimmed_;  // per partition, the sequence the last trim kept (Tick only)
   absl::Time next_purge_;          // Tick only
-  absl::Status last_error_;        // Tick only: each distinct error is logged once
+  // Tick only: the last status of each step. A distinct error is logged once per step, not
+  // once a tick while it lasts (a full disk fails every heartbeat until space is freed; one
+  // status shared by the steps let an OK step re-arm the next step's error every tick).
+  absl::Status last_heartbeat_, last_trim_, last_purge_;
   PeriodicThread thread_;
 };
 

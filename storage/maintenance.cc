@@ -74,7 +74,7 @@ absl::Status StoreImpl::TrimChangeLog(uint32_t partition, uint64_t below) {
   // The partition's last record always stays: it is how Open finds the last sequence.
   const uint64_t end = std::min(below, LastSequence(partition));
   if (end <= 1) return absl::OkStatus();
-  return FromRocks(
+  return CheckWrite(
       db_->DeleteRange(write_options_, changelog_cf_, layout::ChangeLogKey(partition, 0),
                        layout::ChangeLogKey(partition, end)),
       "trimming the change log");

@@ -30,7 +30,12 @@
 // Error codes: kInvalidArgument (bad input; nothing written), kNotFound (no such table),
 // kAlreadyExists (table exists), kAborted (the decision function refused, e.g. a failed
 // condition; nothing written), kFailedPrecondition (a replication gap), kUnavailable (remote
-// HLC beyond max offset: retry later), kInternal (RocksDB failure).
+// HLC beyond max offset, or the disk is full: nothing written, retry later), kInternal
+// (RocksDB failure).
+//
+// A full disk makes the store read-only, not broken: writes fail with kUnavailable (nothing of
+// them is kept), reads go on, and writes are taken again by themselves once space is freed
+// (health() says which; storage/write_health.h has how).
 //
 // Thread-safety: all methods are safe to call concurrently. The decision function runs on the
 // calling thread while that key's lock is held: it must not call back into the Store.
@@ -193,6 +198,16 @@ struct ApplyResult {
   uint64_t conflicts = 0;    // concurrent writes this batch revealed (see RecentConflicts)
 };
 
+// Whether the store takes writes, for status and metrics (Store::health()).
+struct StorageHealth {
+  bool writable = true;
+  bool disk_full = false;  // not writable because the disk is full (it recovers by itself)
+  std::string reason;      // why not writable, for operators; empty while writable
+  absl::Time since = absl::InfinitePast();  // when the store became read-only
+  uint64_t disk_full_errors = 0;            // writes refused because the disk was full, since open
+  uint64_t read_only_episodes = 0;          // times the store became read-only, since open
+};
+
 struct StoreStats {
   uint64_t conflicts = 0;
   uint64_t local_writes = 0;
@@ -351,6 +366,8 @@ class Store {
   // Totals since open per (loser region, table), for the conflicts metric. Sorted.
   virtual std::vector<ConflictCount> ConflictCounts() const = 0;
   virtual StoreStats stats() const = 0;
+  // Whether writes are taken now, and why not. This default: always writable.
+  virtual StorageHealth health() const { return {}; }
 
   // ---- Small persistent settings (write mode, drill history, ...), in the metadata family.
   virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;

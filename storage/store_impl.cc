@@ -12,10 +12,13 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "storage/key_codec.h"
 #include "storage/layout.h"
 #include "storage/number.h"
+#include "storage/rocksdb_log.h"
 #include "storage/value.h"
 
 namespace globaltable::storage {
@@ -25,6 +28,74 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   const std::string msg = absl::StrCat(what, ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(msg);
   return absl::InternalError(msg);
+}
+
+namespace {
+
+// The ERROR line of a read-only store, and what brings writes back.
+void LogReadOnly(WriteHealth* health, absl::string_view dir, size_t resume_free_bytes,
+                 absl::string_view detail) {
+  const StorageHealth h = health->Get();
+  const uint64_t more = health->TakeUnlogged();
+  if (h.disk_full) {
+    GT_LOG(ERROR) << "the store at " << dir << " is read-only: the disk is full (" << detail
+                  << "). Writes are refused with a retryable error and reads go on; writes "
+                  << "resume by themselves once " << (resume_free_bytes >> 20)
+                  << " MiB are free on its filesystem (checked every 5 s). " << h.disk_full_errors
+                  << " writes refused so far"
+                  << (more > 0 ? absl::StrCat(", ", more, " since the last line") : "");
+  } else {
+    GT_LOG(ERROR) << "the store at " << dir << " stopped taking writes after an unrecoverable "
+                  << "storage error (" << detail << "); reads go on. Restart the daemon.";
+  }
+}
+
+}  // namespace
+
+// Follows RocksDB's background errors and recoveries into the store's WriteHealth. RocksDB
+// calls it on its own threads with its mutex released; it only updates WriteHealth and logs.
+class StoreImpl::HealthListener final : public rocksdb::EventListener {
+ public:
+  HealthListener(std::shared_ptr<WriteHealth> health, std::string dir, size_t resume_free_bytes)
+      : health_(std::move(health)), dir_(std::move(dir)), resume_free_bytes_(resume_free_bytes) {}
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/,
+                         rocksdb::Status* bg_error) noexcept override {
+    const std::string detail = bg_error->ToString();
+    if (health_->OnBackgroundError(ClassifyWriteError(*bg_error), detail, absl::Now())) {
+      LogReadOnly(health_.get(), dir_, resume_free_bytes_, detail);
+    }
+  }
+
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) noexcept override {
+    if (!info.new_bg_error.ok()) return;
+    if (health_->OnRecovered()) {
+      GT_LOG(WARNING) << "the store at " << dir_
+                      << " takes writes again (recovered from: " << info.old_bg_error.ToString()
+                      << ")";
+    }
+  }
+
+ private:
+  const std::shared_ptr<WriteHealth> health_;
+  const std::string dir_;
+  const size_t resume_free_bytes_;
+};
+
+absl::Status StoreImpl::CheckWrite(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) {
+    if (health_->OnWriteSucceeded()) {
+      GT_LOG(WARNING) << "the store at " << options_.dir << " takes writes again";
+    }
+    return absl::OkStatus();
+  }
+  const WriteFault fault = ClassifyWriteError(s);
+  if (fault == WriteFault::kOther) return FromRocks(s, what);
+  const std::string detail = s.ToString();
+  if (health_->OnWriteFailed(fault, detail, absl::Now())) {
+    LogReadOnly(health_.get(), options_.dir, options_.write_buffer_bytes, detail);
+  }
+  return WriteFaultStatus(fault, what, detail);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +213,8 @@ StoreImpl::StoreImpl(const StoreOptions& options, clock::HybridClock* clock)
       clock_(clock),
       queue_([this](absl::Span<WriterQueue::Request* const> group) { return CommitGroup(group); }),
       stripes_(new std::mutex[kStripes]),
-      conflicts_(options.conflict_log_capacity) {
+      conflicts_(options.conflict_log_capacity),
+      health_(std::make_shared<WriteHealth>()) {
   write_options_.sync = options.sync;
 }
 
@@ -179,15 +251,23 @@ absl::Status StoreImpl::OpenDb() {
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.max_background_jobs = 2;
-  db_opts.keep_log_file_num = 3;
   db_opts.max_open_files = 512;
-  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // RocksDB's warnings go to the daemon's log, not to a LOG file on the data disk: on a full
+  // disk, that file's writer aborted the process (storage/rocksdb_log.h).
+  db_opts.info_log = std::make_shared<RocksDbLog>(rocksdb::InfoLogLevel::WARN_LEVEL);
   // The WAL can only be recycled once every family's memtable holding it is flushed: bound it
   // so a quiet family (meta) does not pin old logs.
   db_opts.max_total_wal_size = 4 * options_.write_buffer_bytes;
   // Required by in-place updates (meta family). Commits come from one writer-queue leader at a
   // time, so concurrent memtable inserts were not used anyway.
   db_opts.allow_concurrent_memtable_write = false;
+  // A full disk stops RocksDB's writes (a hard background error: every write returns it
+  // without touching the files). Its SstFileManager clears that by itself once the largest
+  // memtable's size is free again, polling every 5 s (RocksDB makes a default one; it is named
+  // here because recovery depends on it); the listener follows both into health_.
+  db_opts.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  db_opts.listeners.push_back(
+      std::make_shared<HealthListener>(health_, options_.dir, options_.write_buffer_bytes));
 
   std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
@@ -269,7 +349,7 @@ absl::Status StoreImpl::Recover() {
   if (init.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    RETURN_IF_ERROR(FromRocks(db_->Write(wo, &init), "initializing the store"));
+    RETURN_IF_ERROR(CheckWrite(db_->Write(wo, &init), "initializing the store"));
   }
 
   rocksdb::Status s = db_->Get(ro, meta_cf_, layout::kClockKey, &value);
@@ -390,7 +470,7 @@ absl::Status StoreImpl::Recover() {
                << " tables once; their counters are kept from now on";
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Write(wo, &counted), "saving table counters");
+  return CheckWrite(db_->Write(wo, &counted), "saving table counters");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +514,7 @@ absl::Status StoreImpl::CommitGroup(absl::Span<WriterQueue::Request* const> grou
   }
   // The clock bound rides in every batch, after every stamp of the group (see architecture.md).
   ctx.batch.Put(meta_cf_, layout::kClockKey, layout::EncodeU64(clock_->Current()));
-  RETURN_IF_ERROR(FromRocks(db_->Write(write_options_, &ctx.batch), "committing writes"));
+  RETURN_IF_ERROR(CheckWrite(db_->Write(write_options_, &ctx.batch), "committing writes"));
 
   for (const auto& [partition, seq] : ctx.sequences) {
     last_sequence_[partition].store(seq, std::memory_order_release);
@@ -626,9 +706,9 @@ absl::Status StoreImpl::PutSetting(absl::string_view name, absl::string_view val
     return absl::InvalidArgumentError("a setting name must be 1-256 bytes");
   }
   if (value.size() > (1 << 20)) return absl::InvalidArgumentError("a setting is at most 1 MiB");
-  return FromRocks(db_->Put(write_options_, meta_cf_, layout::SettingKey(name),
-                            rocksdb::Slice(value.data(), value.size())),
-                   "writing a setting");
+  return CheckWrite(db_->Put(write_options_, meta_cf_, layout::SettingKey(name),
+                             rocksdb::Slice(value.data(), value.size())),
+                    "writing a setting");
 }
 
 absl::StatusOr<std::optional<std::string>> StoreImpl::GetSetting(absl::string_view name) const {

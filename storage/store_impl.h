@@ -6,6 +6,8 @@
 //   apply.cc        ApplyBatch: validation, continuity, LWW, table mutations
 //   scan.cc         Scan/Query bounds and iteration
 //   maintenance.cc  Digest, PurgeTombstones, change-log reads and trims, stats
+//   write_health.h  whether writes are taken (a full disk), fed by CheckWrite and a listener
+//   rocksdb_log.h   RocksDB's info log into the daemon's log (no LOG file on the data disk)
 //
 // Concurrency design:
 //   - Every RocksDB write except settings goes through `queue_` (writer_queue.h). Its leader
@@ -45,6 +47,7 @@
 #include "storage/catalog.h"
 #include "storage/conflict_log.h"
 #include "storage/store.h"
+#include "storage/write_health.h"
 #include "storage/writer_queue.h"
 
 namespace globaltable::storage {
@@ -100,6 +103,7 @@ class StoreImpl final : public Store {
   std::vector<ConflictRecord> RecentConflicts() const override;
   std::vector<ConflictCount> ConflictCounts() const override;
   StoreStats stats() const override;
+  StorageHealth health() const override { return health_->Get(); }
 
   absl::Status PutSetting(absl::string_view name, absl::string_view value) override;
   absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) const override;
@@ -145,6 +149,7 @@ class StoreImpl final : public Store {
   class TableChange;
   class Heartbeats;
   class RemoteApply;
+  class HealthListener;
   // A local write's key, resolved against its table.
   struct PreparedKey {
     proto::Item canonical;          // the key attributes, canonical
@@ -159,6 +164,10 @@ class StoreImpl final : public Store {
   absl::Status OpenDb();
   absl::Status Recover();
   absl::Status CommitGroup(absl::Span<WriterQueue::Request* const> group);
+  // Every RocksDB write's status goes through here: a full disk becomes kUnavailable and
+  // marks the store read-only in health_ (logged at most once per 30 s), a success ends a
+  // read-only episode, other errors convert as FromRocks.
+  absl::Status CheckWrite(const rocksdb::Status& s, absl::string_view what);
 
   std::mutex& StripeFor(absl::string_view item_key) const;
   absl::StatusOr<PreparedKey> PrepareKey(const CatalogEntry& table, const proto::Item& key) const;
@@ -247,6 +256,8 @@ class StoreImpl final : public Store {
   std::function<void(uint32_t, uint64_t)> listener_ ABSL_GUARDED_BY(listener_mu_);
 
   ConflictLog conflicts_;
+  // Shared with the RocksDB listener, which may outlive the store by a few calls during Close.
+  const std::shared_ptr<WriteHealth> health_;
   std::atomic<uint64_t> local_writes_{0};
   std::atomic<uint64_t> remote_applied_{0};
   uint64_t tables_counted_at_open_ = 0;  // set by Recover

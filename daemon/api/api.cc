@@ -181,7 +181,9 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     if (entry.ok != nullptr) entry.ok->Increment();
   } else {
     ApiError e = ApiError::FromStatus(status);
-    if (e.http_status() >= 500) {
+    // A 503 (the store refusing writes on a full disk) is a state the store reports itself,
+    // rate-limited; one line per refused request would flood the log while it lasts.
+    if (e.http_status() >= 500 && e.http_status() != 503) {
       GT_LOG(ERROR) << name << ": " << status;
     }
     response = ErrorResponse(e);

@@ -31,6 +31,7 @@ absl::StatusCode CodeFor(absl::string_view type) {
     return absl::StatusCode::kResourceExhausted;
   }
   if (type == "WriteRejectedException") return absl::StatusCode::kFailedPrecondition;
+  if (type == "ServiceUnavailable") return absl::StatusCode::kUnavailable;
   return absl::StatusCode::kInternal;
 }
 
@@ -66,6 +67,9 @@ ApiError ApiError::WriteRejected(absl::string_view m) {
 ApiError ApiError::Internal(absl::string_view m) {
   return ApiError("InternalServerError", std::string(m), 500);
 }
+ApiError ApiError::ServiceUnavailable(absl::string_view m) {
+  return ApiError("ServiceUnavailable", std::string(m), 503);
+}
 
 ApiError ApiError::TransactionCanceled(absl::string_view m) {
   return ApiError("TransactionCanceledException", std::string(m));
@@ -86,8 +90,11 @@ ApiError ApiError::WithItem(std::string item_json) const {
 ApiError ApiError::FromStatus(const absl::Status& status) {
   if (absl::optional<absl::Cord> type = status.GetPayload(kTypePayload)) {
     std::string t(*type);
+    const absl::StatusCode code = CodeFor(t);
     ApiError e(t, std::string(status.message()),
-               CodeFor(t) == absl::StatusCode::kInternal ? 500 : 400);
+               code == absl::StatusCode::kInternal      ? 500
+               : code == absl::StatusCode::kUnavailable ? 503
+                                                        : 400);
     if (absl::optional<absl::Cord> item = status.GetPayload(kItemPayload)) {
       e.item_json_ = std::string(*item);
     }
@@ -111,6 +118,8 @@ ApiError ApiError::FromStatus(const absl::Status& status) {
       return Throttling(m);
     case absl::StatusCode::kFailedPrecondition:
       return WriteRejected(m);
+    case absl::StatusCode::kUnavailable:
+      return ServiceUnavailable(m.empty() ? "Service unavailable" : m);
     default:
       return Internal(m.empty() ? "Internal server error" : m);
   }

@@ -5,7 +5,9 @@
 // error types (kInvalidArgument -> ValidationException, kNotFound -> ResourceNotFoundException,
 // kAlreadyExists -> ResourceInUseException, kAborted -> ConditionalCheckFailedException,
 // kResourceExhausted -> ThrottlingException, kFailedPrecondition -> WriteRejectedException for
-// read-only and fenced regions, anything else -> InternalServerError with HTTP 500). Errors that a
+// read-only and fenced regions, kUnavailable -> ServiceUnavailable with HTTP 503 (a store
+// refusing writes on a full disk: retryable), anything else -> InternalServerError with HTTP
+// 500). Errors that a
 // code cannot express (SerializationException, UnknownOperationException, ...) are built with a
 // factory and carried through a Status by status(), which stores the exact type as a payload:
 //
@@ -43,6 +45,8 @@ class ApiError {
   static ApiError UnknownOperation(absl::string_view message = "");
   static ApiError WriteRejected(absl::string_view message);
   static ApiError Internal(absl::string_view message);
+  // 503: the region cannot take the request now (e.g. its disk is full); SDKs retry it.
+  static ApiError ServiceUnavailable(absl::string_view message);
   static ApiError TransactionCanceled(absl::string_view message);
 
   // The ApiError a Status stands for: its exact type if it came from status(), else by code.

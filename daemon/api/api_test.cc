@@ -154,7 +154,7 @@ TEST(ApiErrorTest, MapsStatusCodes) {
       {absl::ResourceExhaustedError("m"), "ThrottlingException", 400},
       {absl::FailedPreconditionError("m"), "WriteRejectedException", 400},
       {absl::InternalError("m"), "InternalServerError", 500},
-      {absl::UnavailableError("m"), "InternalServerError", 500},
+      {absl::UnavailableError("m"), "ServiceUnavailable", 503},
   };
   for (const Case& c : cases) {
     ApiError e = ApiError::FromStatus(c.status);

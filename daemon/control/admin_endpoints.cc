@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "common/log.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
@@ -218,6 +219,21 @@ std::string ControlEndpoints::StatusJson() const {
   w.String(mode.data(), static_cast<rapidjson::SizeType>(mode.size()));
   w.Key("cut");
   w.Bool(control_->cut());
+  // Whether the store takes writes (a full disk makes it read-only until space is freed).
+  const storage::StorageHealth health = store_->health();
+  w.Key("storage");
+  w.StartObject();
+  w.Key("writable");
+  w.Bool(health.writable);
+  w.Key("disk_full");
+  w.Bool(health.disk_full);
+  w.Key("reason");
+  w.String(health.reason.c_str(), static_cast<rapidjson::SizeType>(health.reason.size()));
+  w.Key("read_only_since_unix");
+  w.Double(health.writable ? 0 : absl::ToDoubleSeconds(health.since - absl::UnixEpoch()));
+  w.Key("disk_full_errors");
+  w.Uint64(health.disk_full_errors);
+  w.EndObject();
 
   w.Key("tables");
   w.StartArray();

@@ -75,6 +75,16 @@ absl::StatusOr<RegionStatus> ParseRegionStatus(absl::string_view json) {
       it != doc.MemberEnd() && it->value.IsNumber()) {
     s.tombstone_horizon_age_s = it->value.GetDouble();
   }
+  if (auto it = doc.FindMember("storage"); it != doc.MemberEnd() && it->value.IsObject()) {
+    const auto& st = it->value;
+    if (auto w = st.FindMember("writable"); w != st.MemberEnd() && w->value.IsBool()) {
+      s.storage.writable = w->value.GetBool();
+    }
+    s.storage.disk_full = Bool(st, "disk_full");
+    s.storage.reason = Str(st, "reason");
+    s.storage.read_only_since_unix = Double(st, "read_only_since_unix");
+    s.storage.disk_full_errors = U64(st, "disk_full_errors");
+  }
   if (auto it = doc.FindMember("changelog"); it != doc.MemberEnd()) {
     s.changelog = U64Array(it->value);
   }

@@ -58,11 +58,21 @@ struct TableStatus {
   uint64_t tombstones = 0;
 };
 
+// Whether the region's store takes writes ("storage" in /v1/status).
+struct StorageStatus {
+  bool writable = true;  // a daemon that does not report it is taken as writable
+  bool disk_full = false;
+  std::string reason;  // why not writable; empty while writable
+  double read_only_since_unix = 0;
+  uint64_t disk_full_errors = 0;
+};
+
 struct RegionStatus {
   std::string region;
   uint32_t region_id = 0;
   std::string mode;                  // active | read_only | fenced
   bool cut = false;
+  StorageStatus storage;
   std::vector<TableStatus> tables;
   std::vector<uint64_t> changelog;   // last sequence per partition of this region's log
   uint64_t last_local_hlc = 0;       // newest local write's HLC

@@ -44,6 +44,8 @@ class Daemon:
         self.region = region
         self.extra_args = list(extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="gt-e2e-")
+        # The store's directory; a test may point it elsewhere (a small filesystem) before start.
+        self.store_dir = os.path.join(self.data_dir, "store")
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "daemon.log")
 
@@ -60,8 +62,7 @@ class Daemon:
         self.admin_port = free_port()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [self.binary, "--region", self.region, "--data-dir",
-             os.path.join(self.data_dir, "store"), "--api-listen",
+            [self.binary, "--region", self.region, "--data-dir", self.store_dir, "--api-listen",
              f"127.0.0.1:{self.api_port}", "--admin-listen",
              f"127.0.0.1:{self.admin_port}"] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT)
