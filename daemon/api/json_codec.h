@@ -27,7 +27,26 @@
 
 namespace globaltable::daemon::api {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// RapidJSON's writer, except that it never emits invalid UTF-8: a string or name that is not
+// valid UTF-8 is written with each invalid sequence replaced by U+FFFD. Requests are refused
+// unless they are valid UTF-8, but a region may hold values written before that check (or
+// replicated from a region without it); answering with invalid bytes would break every client's
+// JSON decoder, and refusing to answer would leave the item impossible to read or overwrite.
+class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Base::Base;
+
+  bool String(const char* s, rapidjson::SizeType n, bool copy = false);
+  bool String(const char* s) { return String(s, Length(s)); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy = false);
+  bool Key(const char* s) { return Key(s, Length(s)); }
+
+ private:
+  static rapidjson::SizeType Length(const char* s) {
+    return static_cast<rapidjson::SizeType>(std::char_traits<char>::length(s));
+  }
+};
 
 // One DynamoDB JSON value. `what` names the value in messages (e.g. "Item").
 absl::StatusOr<proto::AttributeValue> DecodeValue(const rapidjson::Value& json,
