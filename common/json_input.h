@@ -107,11 +107,10 @@ class BoundedHandler {
 template <typename Document, typename StackAllocator = rapidjson::CrtAllocator>
 JsonInputResult ParseJsonInput(absl::string_view body, int max_depth, Document* doc,
                                StackAllocator* stack_allocator = nullptr) {
-  // Iterative: the call stack stays flat however deep the input; encoding validated so raw
-  // invalid bytes are reported at their offset.
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseStopWhenDoneFlag;
+  // Iterative: the call stack stays flat however deep the input. Strings are checked once, by
+  // the handler (kParseValidateEncodingFlag would check raw bytes a second time, and misses
+  // escaped lone surrogates); outside strings a byte above 0x7F is a syntax error anyway.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
   using Encoding = typename Document::EncodingType;
   rapidjson::GenericReader<Encoding, Encoding, StackAllocator> reader(stack_allocator);
   json_input_internal::BoundedHandler<Document> handler(doc, max_depth);
