@@ -16,8 +16,7 @@
 #define GLOBALTABLE_COMMON_JSON_INPUT_H_
 
 #include <cstddef>
-#include <cstring>
-#include <string>
+#include <cstdint>
 
 #include "absl/strings/string_view.h"
 #include "common/utf8.h"

@@ -3,8 +3,9 @@
 // DynamoDB JSON tags every value with its type: {"S":"x"}, {"N":"1.5"}, {"B":"<base64>"},
 // {"SS":[..]}, {"NS":[..]}, {"BS":[..]}, {"M":{..}}, {"L":[..]}, {"NULL":true}, {"BOOL":false}.
 // Decoding validates like DynamoDB (exactly one type per value, numbers through
-// storage::NormalizeNumber, base64 for binaries, non-empty sets without duplicates) and returns
-// canonical values (storage/value.h). Encoding writes the same shape with RapidJSON.
+// storage::NormalizeNumber, base64 for binaries, non-empty sets without duplicates, at most 32
+// levels of nested M/L) and returns canonical values (storage/value.h). Strings are taken as
+// they are: the request body was checked for UTF-8 when it was parsed (common/json_input.h). Encoding writes the same shape with RapidJSON.
 //
 //   rapidjson::Document doc; doc.Parse(body.data(), body.size());
 //   ASSIGN_OR_RETURN(proto::Item item, DecodeItem(doc["Item"], "Item"));
