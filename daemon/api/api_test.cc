@@ -719,6 +719,15 @@ TEST_F(ApiStoreTest, AnItemWithInvalidUtf8FromBeforeValidationCanBeReadAndReplac
   absl::StatusOr<storage::TableDigest> digest = base_->Digest("tbl");
   ASSERT_TRUE(digest.ok()) << digest.status();
   EXPECT_EQ(digest->items, 2u);
+  // The same bytes in a replicated batch parse too (peers used to refuse the whole batch).
+  proto::MutationBatch batch;
+  proto::Mutation* m = batch.add_mutations();
+  m->set_kind(proto::Mutation::PUT);
+  m->set_table("tbl");
+  *m->mutable_item() = item;
+  proto::MutationBatch parsed;
+  ASSERT_TRUE(parsed.ParseFromString(batch.SerializeAsString()));
+  EXPECT_EQ(parsed.mutations(0).item().SerializeAsString(), item.SerializeAsString());
   // A client cannot name the invalid key (its request would be refused), so GetItem by the
   // key it was shown finds nothing rather than failing.
   HttpResponse get = Call("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":")" + shown_pk +
