@@ -158,6 +158,21 @@ class NestingTest(ApiTestCase):
                               Key={"pk": S("deep")}, UpdateExpression="SET b = :v",
                               ExpressionAttributeValues={":v": nested(33, maps)})
 
+    def test_32_levels_fit_every_envelope(self):
+        # The deepest valid bodies (about 72 JSON levels) stay under the parse bound of 100.
+        for maps in (True, False):
+            with self.subTest(maps=maps):
+                item = {"pk": S("env"), "a": nested(32, maps)}
+                self.db.batch_write_item(RequestItems={self.t: [{"PutRequest": {"Item": item}}]})
+                self.db.transact_write_items(TransactItems=[{"Update": {
+                    "TableName": self.t, "Key": {"pk": S("env")},
+                    "UpdateExpression": "SET b = :v",
+                    "ConditionExpression": "a = :v",
+                    "ExpressionAttributeValues": {":v": nested(32, maps)}}}])
+                got = self.db.transact_get_items(TransactItems=[{"Get": {
+                    "TableName": self.t, "Key": {"pk": S("env")}}}])["Responses"][0]["Item"]
+                self.assertEqual(got, {**item, "b": nested(32, maps)})
+
     def test_update_cannot_build_33_levels(self):
         self.db.put_item(TableName=self.t, Item={"pk": S("u"), "a": nested(31, True)})
         self.rejected(self.t, "ValidationException", self.db.update_item,
