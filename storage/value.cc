@@ -303,7 +303,33 @@ bool MapsEqual(const proto::MapValue& a, const proto::MapValue& b) {
   return true;
 }
 
+// Whether the maps and lists in `value`, which has `depth` maps and lists around it, stay
+// within kMaxNestingDepth levels.
+bool WithinNesting(const proto::AttributeValue& value, int depth) {
+  if (value.value_case() == proto::AttributeValue::kM) {
+    if (depth >= kMaxNestingDepth) return false;
+    for (const proto::Attribute& e : value.m().entries()) {
+      if (!WithinNesting(e.value(), depth + 1)) return false;
+    }
+  } else if (value.value_case() == proto::AttributeValue::kL) {
+    if (depth >= kMaxNestingDepth) return false;
+    for (const proto::AttributeValue& v : value.l().values()) {
+      if (!WithinNesting(v, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+absl::Status CheckNesting(const proto::Item& item) {
+  for (const proto::Attribute& a : item.attributes()) {
+    if (!WithinNesting(a.value(), 0)) {
+      return absl::InvalidArgumentError("Nesting Levels have exceeded supported limits");
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CanonicalizeValue(proto::AttributeValue* value) { return Canonicalize(value, 0); }
 

@@ -36,6 +36,11 @@ inline constexpr size_t kMaxSortKeyBytes = 1024;
 absl::Status CanonicalizeValue(proto::AttributeValue* value);
 absl::Status CanonicalizeItem(proto::Item* item);
 
+// Checks that no map or list in `item` is nested deeper than DynamoDB's 32 levels (the limit
+// CanonicalizeItem applies). For items built by update expressions, which can set a deep value
+// at a deep path. Recursion stops at the limit. kInvalidArgument with DynamoDB's message.
+absl::Status CheckNesting(const proto::Item& item);
+
 // DynamoDB's item size: sum over attributes of UTF-8 name length plus value size, with
 // DynamoDB's rules for each type (docs "Item sizes and formats"): S and B their bytes; N
 // 1 + ceil(significant digits / 2) (zero: 1); NULL/BOOL 1; sets the sum of their members;

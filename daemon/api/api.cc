@@ -4,15 +4,14 @@
 #include "daemon/api/api.h"
 
 #include <chrono>
-#include <cstring>
 #include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_input.h"
 #include "common/log.h"
 #include "daemon/api/api_error.h"
 #include "daemon/api/operations.h"
-#include "rapidjson/error/en.h"
 
 namespace globaltable::daemon::api {
 namespace {
@@ -56,6 +55,33 @@ const std::map<std::string, Operation, std::less<>>& OperationTable() {
 
 HttpResponse ErrorResponse(const ApiError& e) {
   return HttpResponse{e.http_status(), kContentType, e.ToJson()};
+}
+
+// How deep a request body's arrays and objects may nest. The deepest valid request is an
+// attribute value at DynamoDB's 32 levels (two JSON levels per level: {"M":{"name":...}})
+// inside a TransactWriteItems or BatchWriteItem envelope, about 72 levels; the JSON codec
+// enforces the 32 levels exactly. Deeper bodies are refused while parsing, before the
+// document grows, with the same error DynamoDB gives for too deep a value.
+constexpr int kMaxRequestJsonDepth = 100;
+
+absl::Status ParseErrorStatus(const JsonInputResult& parsed) {
+  switch (parsed.error) {
+    case JsonInputError::kInvalidUtf8:
+      // DynamoDB's front end answers a body it cannot decode as UTF-8 text with a 400
+      // SerializationException (what SDK users see when a body's bytes are not the UTF-8 its
+      // JSON promises); nothing is read from such a body, so nothing is written.
+      return ApiError::Serialization(
+                 absl::StrCat("Invalid UTF-8 in the request body at offset ", parsed.offset))
+          .status();
+    case JsonInputError::kTooDeep:
+      return ApiError::Validation("Nesting Levels have exceeded supported limits").status();
+    case JsonInputError::kMalformed:
+    case JsonInputError::kNone:
+      break;
+  }
+  return ApiError::Serialization(
+             absl::StrCat("Malformed JSON at offset ", parsed.offset, ": ", parsed.message))
+      .status();
 }
 
 }  // namespace
@@ -153,18 +179,10 @@ HttpResponse Api::Handle(const HttpRequest& request) {
       doc(&value_allocator, 1024, &parse_allocator);
   absl::Status status;
   rapidjson::StringBuffer buffer(nullptr, 1024);
-  if (std::memchr(request.body.data(), '\0', request.body.size()) == nullptr) {
-    // A NUL-terminated string lets RapidJSON scan strings with SIMD (it does not for a
-    // (pointer, length) stream).
-    doc.Parse(request.body.c_str());
-  } else {
-    doc.Parse(request.body.data(), request.body.size());  // the NUL is an error at its offset
-  }
-  if (doc.HasParseError()) {
-    status = ApiError::Serialization(absl::StrCat("Malformed JSON at offset ", doc.GetErrorOffset(),
-                                                  ": ",
-                                                  rapidjson::GetParseError_En(doc.GetParseError())))
-                 .status();
+  const JsonInputResult parsed =
+      ParseJsonInput(request.body, kMaxRequestJsonDepth, &doc, &parse_allocator);
+  if (!parsed.ok()) {
+    status = ParseErrorStatus(parsed);
   } else if (!doc.IsObject()) {
     status = ApiError::Serialization("Start of structure or map found where not expected").status();
   } else {

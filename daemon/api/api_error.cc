@@ -2,6 +2,7 @@
 #include "daemon/api/api_error.h"
 
 #include "absl/strings/cord.h"
+#include "common/utf8.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -141,7 +142,9 @@ std::string ApiError::ToJson() const {
   std::string type = kTypePrefix + type_;
   w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
   w.Key("message");
-  w.String(message_.data(), static_cast<rapidjson::SizeType>(message_.size()));
+  // Messages may quote stored names and values, which may predate UTF-8 validation.
+  const std::string message = ToValidUtf8(message_);
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
   if (!item_json_.empty()) {
     w.Key("Item");
     w.RawValue(item_json_.data(), item_json_.size(), rapidjson::kObjectType);

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "clock/hlc.h"
+#include "common/utf8.h"
 #include "daemon/api/api_error.h"
 #include "daemon/api/capacity.h"
 #include "daemon/api/json_codec.h"
@@ -125,6 +126,78 @@ TEST(JsonCodecTest, RejectsNestingBeyond32Levels) {
   auto item = DecodeJson(R"({"a":)" + deep + "}");
   ASSERT_FALSE(item.ok());
   EXPECT_THAT(std::string(item.status().message()), HasSubstr("Nesting Levels"));
+}
+
+// `levels` maps or lists, one inside the other, around `leaf` (no leaf: the innermost is empty).
+std::string NestedValue(int levels, bool maps, const std::string& leaf) {
+  std::string v = leaf;
+  for (int i = 0; i < levels; ++i) {
+    if (maps) {
+      v = v.empty() ? R"({"M":{}})" : R"({"M":{"k":)" + v + "}}";
+    } else {
+      v = v.empty() ? R"({"L":[]})" : R"({"L":[)" + v + "]}";
+    }
+  }
+  return v;
+}
+
+TEST(JsonCodecTest, NestingBoundIs32LevelsExactly) {
+  for (bool maps : {true, false}) {
+    for (const std::string& leaf : {std::string(R"({"S":"x"})"), std::string()}) {
+      SCOPED_TRACE(std::string(maps ? "M" : "L") + (leaf.empty() ? ", empty innermost" : ""));
+      auto ok = DecodeJson(R"({"a":)" + NestedValue(32, maps, leaf) + "}");
+      ASSERT_TRUE(ok.ok()) << ok.status();
+      EXPECT_TRUE(storage::CheckNesting(*ok).ok());
+      auto deep = DecodeJson(R"({"a":)" + NestedValue(33, maps, leaf) + "}");
+      ASSERT_FALSE(deep.ok());
+      EXPECT_EQ(deep.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_EQ(deep.status().message(), "Nesting Levels have exceeded supported limits");
+      // The same bound for a single value (ExpressionAttributeValues).
+      rapidjson::Document doc;
+      doc.Parse(NestedValue(33, maps, leaf).c_str());
+      EXPECT_FALSE(DecodeValue(doc, ":v").ok());
+      doc.Parse(NestedValue(32, maps, leaf).c_str());
+      EXPECT_TRUE(DecodeValue(doc, ":v").ok());
+    }
+  }
+}
+
+TEST(JsonCodecTest, CheckNestingBoundsItemsBuiltInMemory) {
+  // What an update expression can build: a deep value set at a deep path.
+  proto::AttributeValue v;
+  v.set_s("x");
+  for (int i = 0; i < 32; ++i) {
+    proto::AttributeValue outer;
+    *outer.mutable_l()->add_values() = std::move(v);
+    v = std::move(outer);
+  }
+  proto::Item item;
+  storage::SetAttribute(&item, "a", v);
+  EXPECT_TRUE(storage::CheckNesting(item).ok());
+  proto::AttributeValue deeper;
+  storage::SetAttribute(deeper.mutable_m(), "b", v);
+  storage::SetAttribute(&item, "a", deeper);
+  EXPECT_EQ(storage::CheckNesting(item).message(),
+            "Nesting Levels have exceeded supported limits");
+}
+
+TEST(JsonCodecTest, WriterNeverEmitsInvalidUtf8) {
+  proto::Item item;
+  proto::AttributeValue v;
+  v.set_s("ok\xC3\x28");
+  storage::SetAttribute(&item, "n\xFF", v);
+  proto::AttributeValue set;
+  set.mutable_ss()->add_values("\xED\xB0\x80");
+  storage::SetAttribute(&item, "ss", set);
+  const std::string json = EncodeJson(item);
+  EXPECT_EQ(json,
+            "{\"n\xEF\xBF\xBD\":{\"S\":\"ok\xEF\xBF\xBD(\"},"
+            "\"ss\":{\"SS\":[\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"]}}");
+  // Valid text is written as it is.
+  v.set_s("caf\xC3\xA9");
+  proto::Item plain;
+  storage::SetAttribute(&plain, "a", v);
+  EXPECT_EQ(EncodeJson(plain), "{\"a\":{\"S\":\"caf\xC3\xA9\"}}");
 }
 
 TEST(JsonCodecTest, Base64) {
@@ -258,6 +331,30 @@ TEST_F(DispatchTest, MalformedBodies) {
   EXPECT_THAT(r.body, HasSubstr("#SerializationException"));
   r = Call("DynamoDB_20120810.GetItem", "[1,2]");
   EXPECT_THAT(r.body, HasSubstr("#SerializationException"));
+}
+
+TEST_F(DispatchTest, DeepBodiesAreRefusedNotACrash) {
+  // A million nested arrays or objects used to overflow the stack of RapidJSON's recursive
+  // parse. The table need not exist: the body is refused before anything reads it.
+  for (bool objects : {false, true}) {
+    std::string body = R"({"TableName":"t","Item":)";
+    for (int i = 0; i < 1000000; ++i) body += objects ? "{\"a\":" : "[";
+    HttpResponse r = Call("DynamoDB_20120810.PutItem", body);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_THAT(r.body, HasSubstr("#ValidationException"));
+    EXPECT_THAT(r.body, HasSubstr("Nesting Levels have exceeded supported limits"));
+  }
+}
+
+TEST_F(DispatchTest, InvalidUtf8IsASerializationException) {
+  for (const std::string& body : {std::string("{\"TableName\":\"t\xC3\x28\"}"),
+                                 std::string(R"({"TableName":"t\udc00"})"),
+                                 std::string(R"({"TableName":"t\ud800"})")}) {
+    HttpResponse r = Call("DynamoDB_20120810.DescribeTable", body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_THAT(r.body, HasSubstr("#SerializationException")) << body;
+    EXPECT_THAT(r.body, HasSubstr("Invalid UTF-8 in the request body at offset")) << body;
+  }
 }
 
 TEST_F(DispatchTest, MethodsAndHealth) {
@@ -538,6 +635,180 @@ class ApiStoreTest : public ::testing::Test {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::function<void()>> on_write_ ABSL_GUARDED_BY(mu_);
 };
+
+TEST_F(ApiStoreTest, InvalidUtf8AnywhereIsRefusedAndWritesNothing) {
+  ASSERT_EQ(Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"v":{"N":"1"}}})").status,
+            200);
+  const std::vector<std::string> before = Items();
+  const std::string bad = "\xC3\x28";
+  const std::string surrogate = "\\udc00";  // an escape, as JSON text
+  struct Request {
+    const char* op;
+    std::string body;
+  };
+  std::vector<Request> requests;
+  for (const std::string& b : {bad, surrogate}) {
+    const std::vector<Request> each = {
+        {"PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"x)" + b + R"("}}})"},
+        {"PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"v)" + b + R"(":{"N":"2"}}})"},
+        {"PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"s":{"SS":["ok",")" + b +
+                        R"("]}}})"},
+        {"PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"m":{"M":{"k":{"L":[{"S":")" +
+                        b + R"("}]}}}}})"},
+        {"PutItem", R"({"TableName":"tbl)" + b + R"(","Item":{"pk":{"S":"a"}}})"},
+        {"DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"a)" + b + R"("}}})"},
+        {"DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"a"}},)"
+                       R"("ConditionExpression":"#n = :v","ExpressionAttributeNames":{"#n":"v)" +
+                           b + R"("},"ExpressionAttributeValues":{":v":{"N":"1"}}})"},
+        {"UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"a"}},)"
+                       R"("UpdateExpression":"SET v = :v","ExpressionAttributeValues":)"
+                       R"({":v":{"S":")" + b + R"("}}})"},
+        {"UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"a"}},)"
+                       R"("UpdateExpression":"SET v)" + b + R"( = :v",)"
+                       R"("ExpressionAttributeValues":{":v":{"N":"3"}}})"},
+        {"BatchWriteItem", R"({"RequestItems":{"tbl":[{"PutRequest":{"Item":{"pk":{"S":"b"},)"
+                           R"("v":{"S":")" + b + R"("}}}}]}})"},
+        {"TransactWriteItems", R"({"TransactItems":[{"Put":{"TableName":"tbl","Item":)"
+                               R"({"pk":{"S":"c"},"v)" + b + R"(":{"N":"1"}}}}]})"},
+        {"TagResource", R"({"ResourceArn":"arn:aws:dynamodb:r:000000000000:table/tbl",)"
+                        R"("Tags":[{"Key":"k","Value":"v)" + b + R"("}]})"},
+    };
+    requests.insert(requests.end(), each.begin(), each.end());
+  }
+  for (const Request& r : requests) {
+    HttpResponse resp = Call(r.op, r.body);
+    EXPECT_EQ(resp.status, 400) << r.op << " " << r.body;
+    EXPECT_THAT(resp.body, HasSubstr("#SerializationException")) << r.body;
+  }
+  EXPECT_EQ(Items(), before);
+  absl::StatusOr<proto::TableSchema> schema = base_->DescribeTable("tbl");
+  ASSERT_TRUE(schema.ok());
+  EXPECT_EQ(schema->tags_size(), 0);
+}
+
+TEST_F(ApiStoreTest, AnItemWithInvalidUtf8FromBeforeValidationCanBeReadAndReplaced) {
+  // What the API stored before it validated UTF-8 (and what an older region may replicate):
+  // an item whose names and strings hold invalid bytes. Its key is such a string too.
+  const std::string bad_pk = "k\xC3\x28";
+  proto::Item item;
+  storage::SetAttribute(&item, "pk", storage::testing::S(bad_pk));
+  storage::SetAttribute(&item, "v\xFF", storage::testing::S("\xED\xA0\x80"));
+  proto::AttributeValue ss;
+  ss.mutable_ss()->add_values("\xC0\xAF");
+  storage::SetAttribute(&item, "ss", ss);
+  ASSERT_TRUE(storage::CanonicalizeItem(&item).ok());
+  proto::Item key;
+  storage::SetAttribute(&key, "pk", storage::testing::S(bad_pk));
+  absl::StatusOr<storage::WriteResult> w =
+      base_->Write("tbl", key, [&](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
+        storage::WriteDecision d;
+        d.kind = storage::WriteDecision::Kind::kPut;
+        d.item = item;
+        return d;
+      });
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE(Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"good"}}})").status == 200);
+
+  // Read: the stored bytes parse, and the answer is valid UTF-8 with U+FFFD in their place.
+  absl::StatusOr<std::optional<proto::Item>> stored = base_->GetItem("tbl", key);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  const std::string shown_pk = "k\xEF\xBF\xBD(";
+  HttpResponse scan = Call("Scan", R"({"TableName":"tbl"})");
+  ASSERT_EQ(scan.status, 200) << scan.body;
+  EXPECT_TRUE(IsValidUtf8(scan.body)) << scan.body;
+  EXPECT_THAT(scan.body, HasSubstr(R"("pk":{"S":")" + shown_pk + R"("})"));
+  EXPECT_THAT(scan.body, HasSubstr("\"v\xEF\xBF\xBD\":{\"S\":\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}"));
+  EXPECT_THAT(scan.body, HasSubstr(R"("Count":2)"));
+  absl::StatusOr<storage::TableDigest> digest = base_->Digest("tbl");
+  ASSERT_TRUE(digest.ok()) << digest.status();
+  EXPECT_EQ(digest->items, 2u);
+  // The same bytes in a replicated batch parse too (peers used to refuse the whole batch).
+  proto::MutationBatch batch;
+  proto::Mutation* m = batch.add_mutations();
+  m->set_kind(proto::Mutation::PUT);
+  m->set_table("tbl");
+  *m->mutable_item() = item;
+  proto::MutationBatch parsed;
+  ASSERT_TRUE(parsed.ParseFromString(batch.SerializeAsString()));
+  EXPECT_EQ(parsed.mutations(0).item().SerializeAsString(), item.SerializeAsString());
+  // A client cannot name the invalid key (its request would be refused), so GetItem by the
+  // key it was shown finds nothing rather than failing.
+  HttpResponse get = Call("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":")" + shown_pk +
+                                         R"("}}})");
+  ASSERT_EQ(get.status, 200) << get.body;
+  EXPECT_EQ(get.body, "{}");
+
+  // Overwrite and delete go through the store's read of the current item: they must parse it.
+  for (const char* op : {"PutItem", "DeleteItem"}) {
+    w = base_->Write("tbl", key, [&](const proto::Item* current)
+                                     -> absl::StatusOr<storage::WriteDecision> {
+      EXPECT_NE(current, nullptr) << op;
+      storage::WriteDecision d;
+      d.kind = std::string(op) == "PutItem" ? storage::WriteDecision::Kind::kPut
+                                            : storage::WriteDecision::Kind::kDelete;
+      d.item = key;
+      storage::SetAttribute(&d.item, "v", storage::testing::S("fixed"));
+      return d;
+    });
+    ASSERT_TRUE(w.ok()) << op << ": " << w.status();
+  }
+  scan = Call("Scan", R"({"TableName":"tbl"})");
+  ASSERT_EQ(scan.status, 200) << scan.body;
+  EXPECT_THAT(scan.body, HasSubstr(R"("Count":1)"));
+  // And through the API, an item with such a value among others (a Scan's page).
+  EXPECT_EQ(Call("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"good"}}})").status, 200);
+}
+
+TEST_F(ApiStoreTest, UpdateCannotNestDeeperThan32Levels) {
+  std::string v31 = R"({"S":"x"})";
+  for (int i = 0; i < 31; ++i) v31 = R"({"M":{"k":)" + v31 + "}}";
+  HttpResponse r = Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"d"},"a":)" + v31 +
+                                       "}}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::vector<std::string> before = Items();
+  // a is 31 levels deep; setting a.k.k (inside two of them) to a 31-level value makes 33.
+  const std::string update = R"({"TableName":"tbl","Key":{"pk":{"S":"d"}},"UpdateExpression":)";
+  r = Call("UpdateItem", update + R"("SET a.k.k = :v","ExpressionAttributeValues":{":v":)" + v31 +
+                             "}}");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("#ValidationException"));
+  EXPECT_THAT(r.body, HasSubstr("Nesting Levels have exceeded supported limits"));
+  EXPECT_EQ(Items(), before);
+  // One level less is DynamoDB's 32: a.k set to the 31-level value.
+  r = Call("UpdateItem", update + R"("SET a.k = :v","ExpressionAttributeValues":{":v":)" + v31 +
+                             "}}");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(ApiStoreTest, ThirtyTwoLevelsFitStoredItemsAndBatches) {
+  // Protobuf refuses messages nested deeper than 100; an item at DynamoDB's limit must fit a
+  // stored item and a replicated batch.
+  std::string v = R"({"S":"x"})";
+  for (int i = 0; i < 32; ++i) v = R"({"M":{"k":)" + v + "}}";
+  HttpResponse r =
+      Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"deep"},"a":)" + v + "}}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"deep"}}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, HasSubstr(v));
+  bool found = false;
+  for (uint32_t p = 0; p < base_->num_partitions() && !found; ++p) {
+    if (base_->LastSequence(p) == 0) continue;
+    absl::StatusOr<std::vector<proto::Mutation>> log =
+        base_->ReadChangeLog(p, 1, 100, 1 << 20);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (const proto::Mutation& m : *log) {
+      if (m.kind() != proto::Mutation::PUT || m.item().attributes_size() != 2) continue;
+      proto::MutationBatch batch;
+      *batch.add_mutations() = m;
+      proto::MutationBatch parsed;
+      EXPECT_TRUE(parsed.ParseFromString(batch.SerializeAsString()));
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
 
 TEST_F(ApiStoreTest, BatchWithNoRoomWritesNothingAndThrottles) {
   InstallHook();

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "daemon/api/api_error.h"
 #include "storage/number.h"
 #include "storage/value.h"
@@ -10,7 +11,7 @@
 namespace globaltable::daemon::api {
 namespace {
 
-// DynamoDB allows 32 levels of nested maps and lists.
+// DynamoDB allows 32 levels of nested maps and lists (storage::CanonicalizeValue agrees).
 constexpr int kMaxDepth = 32;
 
 constexpr char kBase64Chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -72,20 +73,24 @@ absl::Status EmptySet(absl::string_view kind) {
 
 absl::StatusOr<proto::AttributeValue> Decode(const rapidjson::Value& json, int depth);
 
+// `depth` counts the maps and lists around the members' values: 0 for an item's attributes.
 absl::Status DecodeMembers(const rapidjson::Value& json, int depth,
                            google::protobuf::RepeatedPtrField<proto::Attribute>* out) {
   for (auto it = json.MemberBegin(); it != json.MemberEnd(); ++it) {
     proto::Attribute* attr = out->Add();
     attr->set_name(it->name.GetString(), it->name.GetStringLength());
-    ASSIGN_OR_RETURN(*attr->mutable_value(), Decode(it->value, depth + 1));
+    ASSIGN_OR_RETURN(*attr->mutable_value(), Decode(it->value, depth));
   }
   return absl::OkStatus();
 }
 
+absl::Status TooDeep() {
+  return absl::InvalidArgumentError("Nesting Levels have exceeded supported limits");
+}
+
+// `depth` counts the maps and lists around `json`: a map or list at depth 32 would be the 33rd
+// level, and is refused before its members are read (so recursion stops there too).
 absl::StatusOr<proto::AttributeValue> Decode(const rapidjson::Value& json, int depth) {
-  if (depth > kMaxDepth) {
-    return absl::InvalidArgumentError("Nesting Levels have exceeded supported limits");
-  }
   if (!json.IsObject()) return WrongJsonType(json, "AttributeValue");
   if (json.MemberCount() == 0) {
     return absl::InvalidArgumentError(
@@ -121,9 +126,11 @@ absl::StatusOr<proto::AttributeValue> Decode(const rapidjson::Value& json, int d
     }
   } else if (type == "M") {
     if (!v.IsObject()) return WrongJsonType(v, "Map");
-    RETURN_IF_ERROR(DecodeMembers(v, depth, out.mutable_m()->mutable_entries()));
+    if (depth >= kMaxDepth) return TooDeep();
+    RETURN_IF_ERROR(DecodeMembers(v, depth + 1, out.mutable_m()->mutable_entries()));
   } else if (type == "L") {
     if (!v.IsArray()) return WrongJsonType(v, "List");
+    if (depth >= kMaxDepth) return TooDeep();
     auto* values = out.mutable_l()->mutable_values();
     for (const rapidjson::Value& e : v.GetArray()) {
       ASSIGN_OR_RETURN(*values->Add(), Decode(e, depth + 1));
@@ -242,6 +249,18 @@ void EncodeItem(const proto::Item& item, JsonWriter* w) {
     EncodeValue(a.value(), w);
   }
   w->EndObject();
+}
+
+bool JsonWriter::String(const char* s, rapidjson::SizeType n, bool copy) {
+  if (IsValidUtf8(absl::string_view(s, n))) return Base::String(s, n, copy);
+  const std::string repaired = ToValidUtf8(absl::string_view(s, n));
+  return Base::String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()), true);
+}
+
+bool JsonWriter::Key(const char* s, rapidjson::SizeType n, bool copy) {
+  if (IsValidUtf8(absl::string_view(s, n))) return Base::Key(s, n, copy);
+  const std::string repaired = ToValidUtf8(absl::string_view(s, n));
+  return Base::Key(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()), true);
 }
 
 std::string Base64Encode(absl::string_view bytes) {

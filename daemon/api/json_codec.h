@@ -3,8 +3,9 @@
 // DynamoDB JSON tags every value with its type: {"S":"x"}, {"N":"1.5"}, {"B":"<base64>"},
 // {"SS":[..]}, {"NS":[..]}, {"BS":[..]}, {"M":{..}}, {"L":[..]}, {"NULL":true}, {"BOOL":false}.
 // Decoding validates like DynamoDB (exactly one type per value, numbers through
-// storage::NormalizeNumber, base64 for binaries, non-empty sets without duplicates) and returns
-// canonical values (storage/value.h). Encoding writes the same shape with RapidJSON.
+// storage::NormalizeNumber, base64 for binaries, non-empty sets without duplicates, at most 32
+// levels of nested M/L) and returns canonical values (storage/value.h). Strings are taken as
+// they are: the request body was checked for UTF-8 when it was parsed (common/json_input.h). Encoding writes the same shape with RapidJSON.
 //
 //   rapidjson::Document doc; doc.Parse(body.data(), body.size());
 //   ASSIGN_OR_RETURN(proto::Item item, DecodeItem(doc["Item"], "Item"));
@@ -27,7 +28,26 @@
 
 namespace globaltable::daemon::api {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// RapidJSON's writer, except that it never emits invalid UTF-8: a string or name that is not
+// valid UTF-8 is written with each invalid sequence replaced by U+FFFD. Requests are refused
+// unless they are valid UTF-8, but a region may hold values written before that check (or
+// replicated from a region without it); answering with invalid bytes would break every client's
+// JSON decoder, and refusing to answer would leave the item impossible to read or overwrite.
+class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  using Base::Base;
+
+  bool String(const char* s, rapidjson::SizeType n, bool copy = false);
+  bool String(const char* s) { return String(s, Length(s)); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy = false);
+  bool Key(const char* s) { return Key(s, Length(s)); }
+
+ private:
+  static rapidjson::SizeType Length(const char* s) {
+    return static_cast<rapidjson::SizeType>(std::char_traits<char>::length(s));
+  }
+};
 
 // One DynamoDB JSON value. `what` names the value in messages (e.g. "Item").
 absl::StatusOr<proto::AttributeValue> DecodeValue(const rapidjson::Value& json,

@@ -341,7 +341,11 @@ absl::StatusOr<proto::Item> UpdatedItem(const proto::TableSchema& schema, const 
   // A missing item is upserted from its key. The evaluator must know it is missing: DynamoDB
   // ignores REMOVE of a nested path then, while SET of a nested path still needs its parent.
   proto::Item next = current != nullptr ? *current : key;
-  if (update) RETURN_IF_ERROR(update->Apply(&next, /*item_exists=*/current != nullptr));
+  if (update) {
+    RETURN_IF_ERROR(update->Apply(&next, /*item_exists=*/current != nullptr));
+    // A value 32 levels deep set at a path 32 levels deep would nest 64 levels.
+    RETURN_IF_ERROR(storage::CheckNesting(next));
+  }
   RETURN_IF_ERROR(storage::ValidateItemForWrite(schema, next));
   return next;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "common/json_input.h"
 #include "common/log.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
@@ -42,10 +43,16 @@ int HttpStatusOf(const absl::Status& s) {
   }
 }
 
-// Parses `body` as a JSON object; on failure fills *error.
+// Parses `body` as a JSON object; on failure fills *error. Bounded and strict like the
+// DynamoDB API's parse (common/json_input.h): admin bodies are small flat objects, so anything
+// deeper than kMaxAdminJsonDepth is refused before it is built.
 bool ParseObject(absl::string_view body, rapidjson::Document* doc, ControlResponse* error) {
-  doc->Parse(body.data(), body.size());
-  if (doc->HasParseError() || !doc->IsObject()) {
+  const JsonInputResult parsed = ParseJsonInput(body, kMaxAdminJsonDepth, doc);
+  if (!parsed.ok()) {
+    *error = Error(400, AdminJsonError(parsed));
+    return false;
+  }
+  if (!doc->IsObject()) {
     *error = Error(400, "the request body must be a JSON object");
     return false;
   }
@@ -346,8 +353,7 @@ std::string ControlEndpoints::StatusJson() const {
   w.StartArray();
   for (const std::string& d : control_->drills()) {
     rapidjson::Document doc;
-    doc.Parse(d.c_str());
-    if (!doc.HasParseError()) doc.Accept(w);
+    if (ParseJsonInput(d, kMaxAdminJsonDepth, &doc).ok()) doc.Accept(w);
   }
   w.EndArray();
   w.EndObject();

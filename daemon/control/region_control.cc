@@ -38,6 +38,20 @@ absl::string_view WriteModeName(WriteMode mode) {
   return "active";
 }
 
+std::string AdminJsonError(const JsonInputResult& parsed) {
+  switch (parsed.error) {
+    case JsonInputError::kInvalidUtf8:
+      return absl::StrCat("the request body is not valid UTF-8 (at offset ", parsed.offset, ")");
+    case JsonInputError::kTooDeep:
+      return absl::StrCat("the request body nests deeper than ", kMaxAdminJsonDepth, " levels");
+    case JsonInputError::kMalformed:
+    case JsonInputError::kNone:
+      break;
+  }
+  return absl::StrCat("the request body is not JSON (at offset ", parsed.offset, ": ",
+                      parsed.message, ")");
+}
+
 absl::StatusOr<WriteMode> ParseWriteMode(absl::string_view name) {
   if (name == "active") return WriteMode::kActive;
   if (name == "read_only") return WriteMode::kReadOnly;
@@ -78,8 +92,8 @@ absl::Status RegionControl::Load() {
   ASSIGN_OR_RETURN(std::optional<std::string> drills, store_->GetSetting(kDrillsSetting));
   if (drills.has_value()) {
     rapidjson::Document doc;
-    doc.Parse(drills->c_str());
-    if (!doc.HasParseError() && doc.IsArray()) {
+    // The saved list holds reports that passed RecordDrill's parse: one level deeper.
+    if (ParseJsonInput(*drills, kMaxAdminJsonDepth + 1, &doc).ok() && doc.IsArray()) {
       absl::MutexLock lock(&mu_);
       for (const auto& d : doc.GetArray()) {
         rapidjson::StringBuffer buf;
@@ -176,8 +190,9 @@ void RegionControl::SetCutHook(std::function<void(bool)> hook) {
 
 absl::Status RegionControl::RecordDrill(absl::string_view report_json) {
   rapidjson::Document doc;
-  doc.Parse(report_json.data(), report_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  const JsonInputResult parsed = ParseJsonInput(report_json, kMaxAdminJsonDepth, &doc);
+  if (!parsed.ok()) return absl::InvalidArgumentError(AdminJsonError(parsed));
+  if (!doc.IsObject()) {
     return absl::InvalidArgumentError("a drill report must be a JSON object");
   }
   rapidjson::StringBuffer buf;

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/json_input.h"
 #include "common/metrics.h"
 #include "proto/globaltable.pb.h"
 #include "storage/store.h"
@@ -40,6 +41,12 @@ enum class WriteMode { kActive, kReadOnly, kFenced };
 
 absl::string_view WriteModeName(WriteMode mode);  // "active", "read_only", "fenced"
 absl::StatusOr<WriteMode> ParseWriteMode(absl::string_view name);
+
+// How deep an admin request body (a drill report included) may nest. Bodies are small flat
+// objects; deeper ones are refused while parsing (common/json_input.h), before they are built.
+inline constexpr int kMaxAdminJsonDepth = 64;
+// The admin API's wording of a body that did not parse.
+std::string AdminJsonError(const JsonInputResult& parsed);
 
 class RegionControl {
  public:

@@ -105,6 +105,27 @@ TEST_F(RegionControlTest, DrillHistoryIsBoundedAndRejectsGarbage) {
   EXPECT_EQ(control_->drills().size(), RegionControl::kMaxDrills);
 }
 
+TEST_F(RegionControlTest, DrillReportsAreBoundedAndValidUtf8) {
+  // RecordDrill used to parse recursively: a million levels overflowed the stack.
+  absl::Status s = control_->RecordDrill(std::string(1000000, '['));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "the request body nests deeper than 64 levels");
+  std::string deep;
+  for (int i = 0; i < 63; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(63, '}');
+  EXPECT_TRUE(control_->RecordDrill(R"({"kind":"planned","x":)" + deep + "}").ok());
+  EXPECT_EQ(control_->RecordDrill(R"({"kind":"planned","x":)" + ("{\"a\":" + deep + "}") + "}")
+                .message(),
+            "the request body nests deeper than 64 levels");
+  s = control_->RecordDrill("{\"kind\":\"\xC3\x28\"}");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("not valid UTF-8"), absl::string_view::npos) << s;
+  EXPECT_EQ(control_->drills().size(), 1u);
+  // The saved history (reports at the bound included) loads again.
+  Open();
+  EXPECT_EQ(control_->drills().size(), 1u);
+}
+
 TEST_F(RegionControlTest, FenceWaitsForWritesInFlight) {
   auto ticket = control_->BeginWrite(Table());
   ASSERT_TRUE(ticket.ok());

@@ -241,6 +241,15 @@ TEST(ConditionParseTest, DeepNestingIsASyntaxErrorNotACrash) {
   EXPECT_NE(UpdateError("SET a = " + operand).find("Syntax error"), std::string::npos);
 }
 
+TEST(ConditionParseTest, NestingBoundIsExact) {
+  // Each NOT is one level and the comparison's operands one more: 198 NOTs reach the parser's
+  // bound of 200, 199 go past it.
+  std::string nots;
+  for (int i = 0; i < 198; ++i) nots += "NOT ";
+  EXPECT_EQ(ConditionError(nots + "a = :v"), "OK");
+  EXPECT_NE(ConditionError("NOT " + nots + "a = :v").find("Syntax error"), std::string::npos);
+}
+
 TEST(ConditionParseTest, SizeAndOperatorLimits) {
   std::string text = std::string(2000, 'a') + " = :v AND ";
   text += std::string(4096 - text.size() - 5, 'b') + " = :v";
