@@ -324,8 +324,8 @@ class ServerImpl final : public HttpServer {
     refused_limit_.fetch_add(1, std::memory_order_relaxed);
     static constexpr char kAnswer[] =
         "HTTP/1.1 503 Service Unavailable\r\nServer: globaltabled\r\n"
-        "Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 29\r\n\r\n"
-        "too many connections to this\n";
+        "Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 21\r\n\r\n"
+        "too many connections\n";
     beast::error_code ignored;
     s.non_blocking(true, ignored);
     s.write_some(net::buffer(kAnswer, sizeof(kAnswer) - 1), ignored);

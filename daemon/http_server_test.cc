@@ -497,6 +497,8 @@ TEST(HttpServerTest, ConnectionsOverTheLimitAreAnswered503AndClosed) {
   bool closed = false;
   const std::string answer = third.ReadToClose(&closed);
   EXPECT_EQ(StatusOf(answer), 503) << answer;
+  EXPECT_NE(answer.find("Content-Length: 21\r\n\r\ntoo many connections\n"), std::string::npos)
+      << answer;
   EXPECT_TRUE(closed);
   HttpServerStats stats = (*server)->stats();
   EXPECT_EQ(stats.open_connections, 2);
