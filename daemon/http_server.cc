@@ -322,6 +322,12 @@ class ServerImpl final : public HttpServer {
   // buffer), then closed, so the client sees why rather than a reset or a hang.
   void Refuse(tcp::socket s) {
     refused_limit_.fetch_add(1, std::memory_order_relaxed);
+    uint64_t suppressed = 0;
+    if (refuse_log_.Allow(absl::Now(), &suppressed)) {
+      GT_LOG(WARNING) << options_.name << ": connection refused: " << options_.max_connections
+                      << " open, the limit (" << suppressed << " more refused in the last "
+                      << absl::FormatDuration(kAcceptLogInterval) << " not logged)";
+    }
     static constexpr char kAnswer[] =
         "HTTP/1.1 503 Service Unavailable\r\nServer: globaltabled\r\n"
         "Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 21\r\n\r\n"
@@ -349,6 +355,7 @@ class ServerImpl final : public HttpServer {
   net::steady_timer accept_timer_{acceptor_.get_executor()};   // on the acceptor's strand
   std::chrono::milliseconds accept_backoff_{0};                // on the acceptor's strand
   LogThrottle accept_log_{kAcceptLogInterval};                 // on the acceptor's strand
+  LogThrottle refuse_log_{kAcceptLogInterval};                 // on the acceptor's strand
   net::thread_pool pool_;
   std::vector<std::thread> io_threads_;
   uint16_t port_ = 0;

@@ -10,7 +10,8 @@
 // number of clients.
 //
 // Hostile connections are bounded too: at most `max_connections` are open at once (one more is
-// accepted, answered 503 and closed at once, so descriptors never run out); a request's header
+// accepted, answered 503 and closed at once, so descriptors never run out; logged at most once
+// per 10 s); a request's header
 // must arrive within `header_timeout` and its body within `body_timeout`, a keep-alive
 // connection may wait `idle_timeout` for its next request, and a client has `body_timeout` to
 // take an answer, else the connection is closed. Malformed framing (a bad request line, field
@@ -29,7 +30,8 @@
 //   server->Shutdown(absl::Seconds(10));   // stop accepting, drain, close
 //
 // Thread-safety: Start and Shutdown are called by the owner, once each, in that order (Shutdown
-// also works without Start). The handler runs concurrently on worker threads.
+// also works without Start). The handler runs concurrently on worker threads. The accessors
+// (port, inflight, shed_count, stats, max_connections) may be called from any thread.
 #ifndef GLOBALTABLE_DAEMON_HTTP_SERVER_H_
 #define GLOBALTABLE_DAEMON_HTTP_SERVER_H_
 
