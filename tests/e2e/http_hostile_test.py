@@ -9,8 +9,8 @@ Usage: http_hostile_test.py --binary build/bin/globaltabled [unittest args]
 - Malformed framing gets its status line (400, 431 for a header too large) before the close:
   DynamoDB's error shape on the API port, plain text on the admin port.
 - Connection limits: with --max-connections 200 and 300 connections held open on the API port,
-  100 are answered 503, /healthz on the admin port answers, and the API answers again once they
-  close. With the descriptor limit lowered to 1024 (the default limit is derived from it) and
+  100 are answered 503, /healthz on the admin port answers, a client connected before the flood
+  is still served, and the API answers again once they close. With the descriptor limit lowered to 1024 (the default limit is derived from it) and
   1,200 connections opened, /healthz still answers and the log stays a few lines long.
 """
 import argparse
@@ -84,6 +84,25 @@ def list_tables_request(keep_alive=True):
             b"Content-Type: application/x-amz-json-1.0\r\n" +
             (b"" if keep_alive else b"Connection: close\r\n") +
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def call_on(s, request):
+    """Sends one request on a kept-alive connection and returns the status of its answer."""
+    s.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return status_of(head)
 
 
 def http_status(port, path="/healthz"):
@@ -282,7 +301,11 @@ class ConnectionLimitTest(unittest.TestCase):
 
     def test_max_connections_keeps_health_reachable_and_recovers(self):
         d = self.start(["--max-connections", "200", "--header-timeout-s", "60"])
-        self.open_connections(d.api_port, 300)
+        # A client connected before the flood keeps being served through it.
+        client = connect(d.api_port)
+        self.addCleanup(client.close)
+        self.assertEqual(call_on(client, list_tables_request()), 200)
+        self.open_connections(d.api_port, 299)
         # The 100 over the limit are answered 503 and closed; the first 200 are held.
         ready = wait_readable_count(self.socks, 100, 10)
         self.assertEqual(len(ready), 100)
@@ -293,6 +316,8 @@ class ConnectionLimitTest(unittest.TestCase):
         self.assertEqual(len(wait_readable_count(self.socks, 101, 0.5)), 100)  # no more
         self.assertEqual(http_status(d.admin_port), 200)
         self.assertEqual(api_status(d.api_port), 503)
+        for _ in range(20):
+            self.assertEqual(call_on(client, list_tables_request()), 200)
         metrics = d.get_text("/metrics")
         self.assertRegex(metrics, r'globaltable_http_connections\{[^}]*listener="api"[^}]*\} 200')
         self.assertRegex(metrics, r'globaltable_http_connections_refused_total\{[^}]*'
