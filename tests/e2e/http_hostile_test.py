@@ -324,6 +324,10 @@ class ConnectionLimitTest(unittest.TestCase):
                                   r'listener="api"[^}]*reason="limit"[^}]*\} 101')
         self.assertRegex(metrics, r'globaltable_http_max_connections\{[^}]*listener="api"'
                                   r'[^}]*\} 200')
+        # One line says why, not one per refusal.
+        log = d.log_text()
+        self.assertEqual(log.count("api: connection refused: 200 open, the limit"), 1, log)
+        self.assertLess(len(log.splitlines()), 20, log)
         self.close_socks()
         wait_until(lambda: api_status(d.api_port) == 200, 10, "the API to answer again")
 
