@@ -91,6 +91,10 @@ replication::ReplicationOptions ReplicationOptionsFor(const Config& config) {
 
 absl::Status Run(const Config& config, const sigset_t& signals) {
   const RegionConfig& self = config.self;
+  // Before the store opens files: a limit that cannot fit the connections is refused first.
+  const int64_t descriptor_limit = RaiseDescriptorLimit();
+  ASSIGN_OR_RETURN(const int api_max_connections,
+                   ApiMaxConnections(descriptor_limit, self.settings.max_connections));
   clock::HybridClock::Options clock_options;
   clock_options.max_offset = absl::Milliseconds(config.deployment.clock.max_offset_ms);
   clock::HybridClock hlc(clock::SystemClock::Default(), clock_options);
@@ -180,10 +184,6 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
     }
   }
   admin.Register("POST", "/v1/tables/", control_handler);
-
-  const int64_t descriptor_limit = RaiseDescriptorLimit();
-  ASSIGN_OR_RETURN(const int api_max_connections,
-                   ApiMaxConnections(descriptor_limit, self.settings.max_connections));
 
   HttpServerOptions api_http;
   api_http.name = "api";
