@@ -19,6 +19,7 @@ import re
 import select
 import socket
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -280,16 +281,18 @@ class ConnectionLimitTest(unittest.TestCase):
             s.close()
         self.socks = []
 
+    def limited_binary(self, nofile):
+        """A wrapper that lowers soft and hard limits, then execs the daemon (same pid)."""
+        tmp = tempfile.mkdtemp(prefix="gt-http-")
+        binary = os.path.join(tmp, "globaltabled")
+        self.addCleanup(lambda: (os.remove(binary), os.rmdir(tmp)))
+        with open(binary, "w") as f:
+            f.write(f"#!/bin/sh\nulimit -n {nofile} || exit 3\nexec {BINARY} \"$@\"\n")
+        os.chmod(binary, stat.S_IRWXU)
+        return binary
+
     def start(self, extra_args=(), nofile=None):
-        binary = BINARY
-        if nofile is not None:
-            # A wrapper that lowers soft and hard limits, then execs the daemon (same pid).
-            tmp = tempfile.mkdtemp(prefix="gt-http-")
-            self.addCleanup(lambda: (os.remove(binary), os.rmdir(tmp)))
-            binary = os.path.join(tmp, "globaltabled")
-            with open(binary, "w") as f:
-                f.write(f"#!/bin/sh\nulimit -n {nofile} || exit 3\nexec {BINARY} \"$@\"\n")
-            os.chmod(binary, stat.S_IRWXU)
+        binary = BINARY if nofile is None else self.limited_binary(nofile)
         d = Daemon(binary, extra_args=list(extra_args))
         self.addCleanup(d.cleanup)
         d.start()
@@ -330,6 +333,21 @@ class ConnectionLimitTest(unittest.TestCase):
         self.assertLess(len(log.splitlines()), 20, log)
         self.close_socks()
         wait_until(lambda: api_status(d.api_port) == 200, 10, "the API to answer again")
+
+    def test_limits_that_do_not_fit_the_descriptors_are_refused_at_start(self):
+        with tempfile.TemporaryDirectory(prefix="gt-http-") as data:
+            for nofile, args, message in (
+                    (700, [], "the descriptor limit (ulimit -n) of 700 is too low: at least 768"),
+                    (1024, ["--max-connections", "321"],
+                     "max_connections 321 does not fit the descriptor limit (ulimit -n) of 1024:"
+                     " at most 320")):
+                r = subprocess.run(
+                    [self.limited_binary(nofile), "--data-dir", os.path.join(data, "store"),
+                     "--api-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:1"] + args,
+                    capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(message, r.stderr)
+                self.assertFalse(os.path.exists(os.path.join(data, "store")))  # nothing opened
 
     def test_a_flood_under_a_low_descriptor_limit_leaves_health_up_and_the_log_small(self):
         # No new flags: the same test runs against a binary from before the limits.
