@@ -27,8 +27,8 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "common/log.h"
-#include "common/thread_name.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "daemon/config.h"
 #include "daemon/log_throttle.h"
 
@@ -284,8 +284,8 @@ class ServerImpl final : public HttpServer {
         uint64_t suppressed = 0;
         const bool exhausted = IsResourceExhaustion(ec);
         if (accept_log_.Allow(absl::Now(), &suppressed)) {
-          GT_LOG(WARNING) << options_.name << ": accept: " << ec.message() << " ("
-                          << open_.load() << " connections open; " << suppressed
+          GT_LOG(WARNING) << options_.name << ": accept: " << ec.message() << " (" << open_.load()
+                          << " connections open; " << suppressed
                           << " more accept failures in the last "
                           << absl::FormatDuration(kAcceptLogInterval) << " not logged"
                           << (exhausted ? "; backing off" : "") << ")";
@@ -352,10 +352,10 @@ class ServerImpl final : public HttpServer {
   net::io_context ioc_;
   net::executor_work_guard<net::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
-  net::steady_timer accept_timer_{acceptor_.get_executor()};   // on the acceptor's strand
-  std::chrono::milliseconds accept_backoff_{0};                // on the acceptor's strand
-  LogThrottle accept_log_{kAcceptLogInterval};                 // on the acceptor's strand
-  LogThrottle refuse_log_{kAcceptLogInterval};                 // on the acceptor's strand
+  net::steady_timer accept_timer_{acceptor_.get_executor()};  // on the acceptor's strand
+  std::chrono::milliseconds accept_backoff_{0};               // on the acceptor's strand
+  LogThrottle accept_log_{kAcceptLogInterval};                // on the acceptor's strand
+  LogThrottle refuse_log_{kAcceptLogInterval};                // on the acceptor's strand
   net::thread_pool pool_;
   std::vector<std::thread> io_threads_;
   uint16_t port_ = 0;
@@ -383,14 +383,17 @@ Session::~Session() { server_->CloseConnection(); }
 void Session::WaitForRequest() {
   if (buffer_.size() > 0) return ReadHeader();  // pipelined: it has started
   stream_.expires_after(absl::ToChronoNanoseconds(server_->options().idle_timeout));
-  stream_.async_read_some(
-      buffer_.prepare(kReadBufferBytes),
-      [self = shared_from_this()](beast::error_code ec, size_t n) {
-        if (ec == beast::error::timeout) self->server_->CountTimeout(ServerImpl::kIdle);
-        if (ec) return self->Close();
-        self->buffer_.commit(n);
-        self->ReadHeader();
-      });
+  stream_.async_read_some(buffer_.prepare(kReadBufferBytes),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            if (ec) {
+                              if (ec == beast::error::timeout) {
+                                self->server_->CountTimeout(ServerImpl::kIdle);
+                              }
+                              return self->Close();
+                            }
+                            self->buffer_.commit(n);
+                            self->ReadHeader();
+                          });
 }
 
 void Session::ReadHeader() {
@@ -414,8 +417,8 @@ void Session::OnHeader(beast::error_code ec) {
   }
   const auto& header = parser_->get();
   if (static_cast<size_t>(std::distance(header.begin(), header.end())) > kMaxHeaderFields) {
-    return RespondMalformed(431, absl::StrCat("request header with more than ",
-                                              kMaxHeaderFields, " fields"));
+    return RespondMalformed(
+        431, absl::StrCat("request header with more than ", kMaxHeaderFields, " fields"));
   }
   keep_alive_ = header.keep_alive();
   // Admission happens here, before the body is parsed, so an overloaded server spends nothing
@@ -465,12 +468,11 @@ void Session::Respond(HttpResponse r) {
   const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
   response_body_ = std::move(r.body);
   response_head_.clear();
-  absl::StrAppend(&response_head_, "HTTP/1.1 ", r.status, " ",
-                  absl::string_view(reason.data(), reason.size()),
-                  "\r\nServer: globaltabled\r\nContent-Type: ", r.content_type,
-                  "\r\nx-amzn-RequestId: gt-", server_->NextRequestId(),
-                  close ? "\r\nConnection: close" : "",
-                  "\r\nContent-Length: ", response_body_.size(), "\r\n\r\n");
+  absl::StrAppend(
+      &response_head_, "HTTP/1.1 ", r.status, " ", absl::string_view(reason.data(), reason.size()),
+      "\r\nServer: globaltabled\r\nContent-Type: ", r.content_type, "\r\nx-amzn-RequestId: gt-",
+      server_->NextRequestId(), close ? "\r\nConnection: close" : "",
+      "\r\nContent-Length: ", response_body_.size(), "\r\n\r\n");
   const std::array<net::const_buffer, 2> buffers = {net::buffer(response_head_),
                                                     net::buffer(response_body_)};
   // The client has as long to take the answer as it had to send its body.
@@ -538,7 +540,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions
   }
   for (absl::Duration d : {options.header_timeout, options.body_timeout, options.idle_timeout}) {
     if (d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
-      return absl::InvalidArgumentError("header, body and idle timeouts must be positive and finite");
+      return absl::InvalidArgumentError(
+          "header, body and idle timeouts must be positive and finite");
     }
   }
   auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));

@@ -61,15 +61,15 @@ struct HttpResponse {
 // Counts since the server was created (open_connections: now). Read at scrape time.
 struct HttpServerStats {
   int64_t open_connections = 0;
-  uint64_t accepted = 0;               // connections accepted and served
-  uint64_t refused_limit = 0;          // accepted over max_connections, answered 503 and closed
-  uint64_t accept_errors = 0;          // accept failed (EMFILE, ENFILE, ...): left in the backlog
-  uint64_t timed_out_idle = 0;         // no next request within idle_timeout
-  uint64_t timed_out_header = 0;       // header not complete within header_timeout
-  uint64_t timed_out_body = 0;         // body not complete within body_timeout
-  uint64_t timed_out_response = 0;     // answer not taken by the client within body_timeout
-  uint64_t bad_requests = 0;           // malformed framing answered 400
-  uint64_t header_too_large = 0;       // header over the limits answered 431
+  uint64_t accepted = 0;            // connections accepted and served
+  uint64_t refused_limit = 0;       // accepted over max_connections, answered 503 and closed
+  uint64_t accept_errors = 0;       // accept failed (EMFILE, ENFILE, ...): left in the backlog
+  uint64_t timed_out_idle = 0;      // no next request within idle_timeout
+  uint64_t timed_out_header = 0;    // header not complete within header_timeout
+  uint64_t timed_out_body = 0;      // body not complete within body_timeout
+  uint64_t timed_out_response = 0;  // answer not taken by the client within body_timeout
+  uint64_t bad_requests = 0;        // malformed framing answered 400
+  uint64_t header_too_large = 0;    // header over the limits answered 431
 };
 
 struct HttpServerOptions {

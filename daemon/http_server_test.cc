@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
-#include "daemon/log_throttle.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "daemon/log_throttle.h"
 #include "gtest/gtest.h"
 
 namespace globaltable::daemon {
@@ -316,11 +316,11 @@ TEST(LogThrottleTest, OneLinePerIntervalWithTheCountHeldBack) {
     uint64_t suppressed;  // checked when allowed
   };
   const Event events[] = {
-      {absl::ZeroDuration(), true, 0},   // the first line goes through
+      {absl::ZeroDuration(), true, 0},  // the first line goes through
       {absl::Milliseconds(1), false, 0},
       {absl::Seconds(5), false, 0},
       {absl::Seconds(9), false, 0},
-      {absl::Seconds(10), true, 3},      // one interval later, with the three held back
+      {absl::Seconds(10), true, 3},  // one interval later, with the three held back
       {absl::Seconds(11), false, 0},
       {absl::Seconds(60), true, 1},
       {absl::Seconds(61), false, 0},
@@ -360,7 +360,8 @@ TEST(HttpServerTest, SlowAndUnfinishedRequestsAreClosedByTheirTimeouts) {
       {"nothing sent", ""},
       {"header never finished", head + "X-Slow: 1\r\n"},
       {"body shorter than its Content-Length", head + "Content-Length: 10\r\n\r\n{}"},
-      {"chunked body without its last chunk", head + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"},
+      {"chunked body without its last chunk",
+       head + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"},
   };
   for (const Case& c : cases) {
     RawConnection conn((*server)->port());
@@ -392,7 +393,7 @@ TEST(HttpServerTest, IdleKeepAliveConnectionsAreClosedAfterTheIdleTimeout) {
   const std::string answer = conn.ReadToClose(&closed);
   EXPECT_EQ(StatusOf(answer), 200) << answer;
   EXPECT_EQ(answer.find("Connection: close"), std::string::npos);  // it was kept alive...
-  EXPECT_TRUE(closed);                                              // ...then closed
+  EXPECT_TRUE(closed);                                             // ...then closed
   // By the idle timeout, not the shorter header timeout.
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
   EXPECT_TRUE(Eventually([&] { return (*server)->stats().timed_out_idle == 1; }));
@@ -556,7 +557,7 @@ TEST(HttpServerTest, AcceptBacksOffWhileOutOfDescriptorsAndThenServes) {
   RawConnection client;
   std::chrono::steady_clock::duration first_to_third{};
   {
-    DescriptorExhaustion exhaustion;  // the client's socket is open already
+    DescriptorExhaustion exhaustion;    // the client's socket is open already
     client.Connect((*server)->port());  // completed by the kernel; the server's accept fails
     ASSERT_TRUE(Eventually([&] { return (*server)->stats().accept_errors >= 1; }));
     const auto first = std::chrono::steady_clock::now();
