@@ -101,6 +101,13 @@ FramingError ClassifyReadError(beast::error_code ec) {
   }
 }
 
+// The tail of a throttled log line: how many like it were not logged, and how often one is.
+std::string SuppressedNote(uint64_t suppressed) {
+  return absl::StrCat(
+      suppressed == 0 ? "" : absl::StrCat("; ", suppressed, " more since the last line"),
+      "; logged at most once per ", absl::FormatDuration(kAcceptLogInterval));
+}
+
 // Accept failures that mean the process or the system is out of descriptors or memory: the
 // connection stays in the backlog, so retrying at once fails again at once.
 bool IsResourceExhaustion(beast::error_code ec) {
@@ -285,10 +292,8 @@ class ServerImpl final : public HttpServer {
         const bool exhausted = IsResourceExhaustion(ec);
         if (accept_log_.Allow(absl::Now(), &suppressed)) {
           GT_LOG(WARNING) << options_.name << ": accept: " << ec.message() << " (" << open_.load()
-                          << " connections open; " << suppressed
-                          << " more accept failures in the last "
-                          << absl::FormatDuration(kAcceptLogInterval) << " not logged"
-                          << (exhausted ? "; backing off" : "") << ")";
+                          << " connections open" << (exhausted ? "; backing off" : "")
+                          << SuppressedNote(suppressed) << ")";
         }
         if (exhausted) return AcceptLater();
       } else {
@@ -325,8 +330,7 @@ class ServerImpl final : public HttpServer {
     uint64_t suppressed = 0;
     if (refuse_log_.Allow(absl::Now(), &suppressed)) {
       GT_LOG(WARNING) << options_.name << ": connection refused: " << options_.max_connections
-                      << " open, the limit (" << suppressed << " more refused in the last "
-                      << absl::FormatDuration(kAcceptLogInterval) << " not logged)";
+                      << " open, the limit (answered 503" << SuppressedNote(suppressed) << ")";
     }
     static constexpr char kAnswer[] =
         "HTTP/1.1 503 Service Unavailable\r\nServer: globaltabled\r\n"
