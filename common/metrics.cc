@@ -119,6 +119,21 @@ Metrics::Metrics(std::string region)
                          "DynamoDB API request latency.", region_)),
       api_shed_(Make(BuildCounter(), *registry_, "globaltable_api_shed_requests_total",
                      "Requests refused by the in-flight limit.", region_)),
+      http_connections_(Make(BuildGauge(), *registry_, "globaltable_http_connections",
+                             "HTTP connections open, by listener.", region_)),
+      http_max_connections_(Make(BuildGauge(), *registry_, "globaltable_http_max_connections",
+                                 "The listener's connection limit.", region_)),
+      http_accepted_(Make(BuildCounter(), *registry_,
+                          "globaltable_http_connections_accepted_total",
+                          "HTTP connections accepted and served.", region_)),
+      http_refused_(Make(BuildCounter(), *registry_, "globaltable_http_connections_refused_total",
+                         "HTTP connections refused: over the limit, or accept failed.", region_)),
+      http_timed_out_(Make(BuildCounter(), *registry_,
+                           "globaltable_http_connections_timed_out_total",
+                           "HTTP connections closed by a header, body, idle or response "
+                           "timeout.", region_)),
+      http_malformed_(Make(BuildCounter(), *registry_, "globaltable_http_malformed_requests_total",
+                           "Requests with malformed HTTP framing, answered 400 or 431.", region_)),
       store_live_items_(Make(BuildGauge(), *registry_, "globaltable_store_live_items",
                              "Live items per table.", region_)),
       store_tombstones_(Make(BuildGauge(), *registry_, "globaltable_store_tombstones",
@@ -266,6 +281,28 @@ prometheus::Histogram& Metrics::ApiRequestDuration(absl::string_view operation) 
   return api_duration_.Add({{"operation", S(operation)}}, ApiBuckets());
 }
 prometheus::Counter& Metrics::ApiShedRequests() { return api_shed_.Add({}); }
+
+prometheus::Gauge& Metrics::HttpConnections(absl::string_view listener) {
+  return http_connections_.Add({{"listener", S(listener)}});
+}
+prometheus::Gauge& Metrics::HttpMaxConnections(absl::string_view listener) {
+  return http_max_connections_.Add({{"listener", S(listener)}});
+}
+prometheus::Counter& Metrics::HttpConnectionsAccepted(absl::string_view listener) {
+  return http_accepted_.Add({{"listener", S(listener)}});
+}
+prometheus::Counter& Metrics::HttpConnectionsRefused(absl::string_view listener,
+                                                     absl::string_view reason) {
+  return http_refused_.Add({{"listener", S(listener)}, {"reason", S(reason)}});
+}
+prometheus::Counter& Metrics::HttpConnectionsTimedOut(absl::string_view listener,
+                                                      absl::string_view phase) {
+  return http_timed_out_.Add({{"listener", S(listener)}, {"phase", S(phase)}});
+}
+prometheus::Counter& Metrics::HttpMalformedRequests(absl::string_view listener,
+                                                    absl::string_view status) {
+  return http_malformed_.Add({{"listener", S(listener)}, {"status", S(status)}});
+}
 
 prometheus::Gauge& Metrics::StoreLiveItems(absl::string_view table) {
   return store_live_items_.Add({{"table", S(table)}});

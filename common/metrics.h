@@ -83,6 +83,20 @@ class Metrics {
   prometheus::Histogram& ApiRequestDuration(absl::string_view operation);
   prometheus::Counter& ApiShedRequests();
 
+  // ---- HTTP connections (listener: api | admin).
+  prometheus::Gauge& HttpConnections(absl::string_view listener);
+  prometheus::Gauge& HttpMaxConnections(absl::string_view listener);
+  prometheus::Counter& HttpConnectionsAccepted(absl::string_view listener);
+  // reason: limit (over max_connections) | accept_error (EMFILE, ENFILE, ...)
+  prometheus::Counter& HttpConnectionsRefused(absl::string_view listener,
+                                              absl::string_view reason);
+  // phase: idle | header | body | response
+  prometheus::Counter& HttpConnectionsTimedOut(absl::string_view listener,
+                                               absl::string_view phase);
+  // status: 400 | 431
+  prometheus::Counter& HttpMalformedRequests(absl::string_view listener,
+                                             absl::string_view status);
+
   // ---- Store.
   prometheus::Gauge& StoreLiveItems(absl::string_view table);
   prometheus::Gauge& StoreTombstones(absl::string_view table);
@@ -131,6 +145,12 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& api_requests_;
   prometheus::Family<prometheus::Histogram>& api_duration_;
   prometheus::Family<prometheus::Counter>& api_shed_;
+  prometheus::Family<prometheus::Gauge>& http_connections_;
+  prometheus::Family<prometheus::Gauge>& http_max_connections_;
+  prometheus::Family<prometheus::Counter>& http_accepted_;
+  prometheus::Family<prometheus::Counter>& http_refused_;
+  prometheus::Family<prometheus::Counter>& http_timed_out_;
+  prometheus::Family<prometheus::Counter>& http_malformed_;
   prometheus::Family<prometheus::Gauge>& store_live_items_;
   prometheus::Family<prometheus::Gauge>& store_tombstones_;
   prometheus::Family<prometheus::Counter>& tombstones_purged_;

@@ -40,6 +40,12 @@ void TouchEverything(Metrics& m) {
   m.SetTableRole("orders", "primary");
   m.ApiRequests("PutItem", "ok").Increment();
   m.ApiRequestDuration("PutItem").Observe(0.0004);
+  m.HttpConnections("api").Set(3);
+  m.HttpMaxConnections("api").Set(1000);
+  m.HttpConnectionsAccepted("api").Increment();
+  m.HttpConnectionsRefused("api", "limit").Increment();
+  m.HttpConnectionsTimedOut("api", "idle").Increment();
+  m.HttpMalformedRequests("api", "400").Increment();
   m.StoreLiveItems("orders").Set(10);
   m.StoreTombstones("orders").Set(1);
   m.TtlDeletedItems("orders").Increment();

@@ -1,6 +1,7 @@
 // The deployment file parser and the command line. Pure functions; thread-safe.
 #include "daemon/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -22,6 +23,10 @@ constexpr int64_t kMaxClockOffsetMs = 60000;
 constexpr int64_t kMaxOutboxAgeS = 366 * 24 * 3600;
 constexpr int64_t kMinOutboxBytes = 1 << 20;  // below that a peer falls behind at once
 constexpr int64_t kMaxOutboxBytes = int64_t{1} << 50;
+constexpr int kMaxConnections = 1 << 20;
+constexpr int kMaxHeaderTimeoutS = 3600;
+constexpr int kMaxBodyTimeoutS = 3600;
+constexpr int kMaxIdleTimeoutS = 24 * 3600;
 
 // Builds messages that name the file and line of a node.
 class Where {
@@ -108,7 +113,8 @@ absl::StatusOr<std::vector<std::string>> UrlList(const Where& where, const YAML:
 const std::set<std::string>& SettingKeys() {
   static const auto* keys = new std::set<std::string>{
       "io_threads", "workers", "max_inflight", "max_pending_writes", "sync", "partitions",
-      "ttl_interval_s"};
+      "ttl_interval_s", "max_connections", "header_timeout_s", "body_timeout_s",
+      "idle_timeout_s"};
   return *keys;
 }
 
@@ -132,6 +138,18 @@ absl::Status ApplySettings(const Where& where, const std::map<std::string, YAML:
       ASSIGN_OR_RETURN(settings->sync, ScalarBool(where, node, field));
     } else if (key == "partitions") {
       ASSIGN_OR_RETURN(settings->partitions, ScalarInt(where, node, field, 1, 4096));
+    } else if (key == "max_connections") {
+      ASSIGN_OR_RETURN(settings->max_connections,
+                       ScalarInt(where, node, field, 0, kMaxConnections));
+    } else if (key == "header_timeout_s") {
+      ASSIGN_OR_RETURN(settings->header_timeout_s,
+                       ScalarInt(where, node, field, 1, kMaxHeaderTimeoutS));
+    } else if (key == "body_timeout_s") {
+      ASSIGN_OR_RETURN(settings->body_timeout_s,
+                       ScalarInt(where, node, field, 1, kMaxBodyTimeoutS));
+    } else if (key == "idle_timeout_s") {
+      ASSIGN_OR_RETURN(settings->idle_timeout_s,
+                       ScalarInt(where, node, field, 1, kMaxIdleTimeoutS));
     }
   }
   return absl::OkStatus();
@@ -369,6 +387,29 @@ absl::Status SplitHostPort(absl::string_view hostport, std::string* host, uint16
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> ApiMaxConnections(int64_t descriptor_limit, int configured) {
+  constexpr int64_t kMinConnections = 64;
+  const int64_t room = descriptor_limit - kReservedDescriptors - kAdminMaxConnections;
+  if (configured > 0) {
+    if (configured > room) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "max_connections ", configured, " does not fit the descriptor limit (ulimit -n) of ",
+          descriptor_limit, ": at most ", std::max<int64_t>(room, 0), " after ",
+          kReservedDescriptors, " kept for the store and NATS and ", kAdminMaxConnections,
+          " for the admin listener; raise the limit or lower max_connections"));
+    }
+    return configured;
+  }
+  if (room < kMinConnections) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the descriptor limit (ulimit -n) of ", descriptor_limit, " is too low: at least ",
+        kReservedDescriptors + kAdminMaxConnections + kMinConnections,
+        " are needed (", kReservedDescriptors, " for the store and NATS, ", kAdminMaxConnections,
+        " for the admin listener, ", kMinConnections, " for API connections)"));
+  }
+  return static_cast<int>(std::min<int64_t>(room, kDefaultMaxConnectionsCap));
+}
+
 std::string Usage() {
   return "usage: globaltabled [flags]\n"
          "  --config FILE          deployment file (YAML)\n"
@@ -380,6 +421,9 @@ std::string Usage() {
          "  --admin-listen HOST:PORT admin API (default 127.0.0.1:9464)\n"
          "  --io-threads N --workers N --max-inflight N --max-pending-writes N --sync\n"
          "  --ttl-interval-s N     seconds between Time to Live passes (default 60)\n"
+         "  --max-connections N    API connections open at once (default: from ulimit -n)\n"
+         "  --header-timeout-s N --body-timeout-s N --idle-timeout-s N\n"
+         "                         close connections slower than this (default 10, 60, 60)\n"
          "  --version\n";
 }
 
@@ -440,6 +484,18 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     } else if (flag == "--ttl-interval-s") {
       ASSIGN_OR_RETURN(std::string v, take());
       ASSIGN_OR_RETURN(cl.ttl_interval_s, ParseFlagInt(flag, v, 1, 24 * 3600));
+    } else if (flag == "--max-connections") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.max_connections, ParseFlagInt(flag, v, 0, kMaxConnections));
+    } else if (flag == "--header-timeout-s") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.header_timeout_s, ParseFlagInt(flag, v, 1, kMaxHeaderTimeoutS));
+    } else if (flag == "--body-timeout-s") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.body_timeout_s, ParseFlagInt(flag, v, 1, kMaxBodyTimeoutS));
+    } else if (flag == "--idle-timeout-s") {
+      ASSIGN_OR_RETURN(std::string v, take());
+      ASSIGN_OR_RETURN(cl.idle_timeout_s, ParseFlagInt(flag, v, 1, kMaxIdleTimeoutS));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args[i], "'"));
     }
@@ -495,6 +551,10 @@ absl::StatusOr<Config> ResolveConfig(const CommandLine& cl,
   if (cl.max_pending_writes) self.settings.max_pending_writes = *cl.max_pending_writes;
   if (cl.ttl_interval_s) self.settings.ttl_interval_s = *cl.ttl_interval_s;
   if (cl.sync) self.settings.sync = *cl.sync;
+  if (cl.max_connections) self.settings.max_connections = *cl.max_connections;
+  if (cl.header_timeout_s) self.settings.header_timeout_s = *cl.header_timeout_s;
+  if (cl.body_timeout_s) self.settings.body_timeout_s = *cl.body_timeout_s;
+  if (cl.idle_timeout_s) self.settings.idle_timeout_s = *cl.idle_timeout_s;
   if (self.api == self.admin) {
     return absl::InvalidArgumentError(
         absl::StrCat("the API and admin listeners are both ", self.api));

@@ -94,6 +94,16 @@ struct DaemonSettings {
   uint32_t partitions = 0;
   // Seconds between Time to Live passes (each scans the tables that have TTL enabled).
   int ttl_interval_s = 60;
+  // Connections the API listener keeps open at once; more are answered 503 and closed.
+  // 0: derived from the descriptor limit at start (see globaltabled_main.cc).
+  int max_connections = 0;
+  // A request's header must arrive within header_timeout_s (from the connection's accept, or
+  // from the request's first byte), its body within body_timeout_s (which also bounds the
+  // writing of the answer); a keep-alive connection waits idle_timeout_s for its next request.
+  // Past any of them the connection is closed. Both listeners.
+  int header_timeout_s = 10;
+  int body_timeout_s = 60;
+  int idle_timeout_s = 60;
 };
 
 struct RegionConfig {
@@ -137,6 +147,10 @@ struct CommandLine {
   std::optional<int> max_inflight;
   std::optional<int> max_pending_writes;
   std::optional<int> ttl_interval_s;
+  std::optional<int> max_connections;
+  std::optional<int> header_timeout_s;
+  std::optional<int> body_timeout_s;
+  std::optional<int> idle_timeout_s;
   std::optional<bool> sync;
   bool version = false;
   bool help = false;
@@ -157,6 +171,21 @@ absl::StatusOr<Config> ResolveConfig(const CommandLine& cl);
 // Same, with the file's contents already parsed (tests).
 absl::StatusOr<Config> ResolveConfig(const CommandLine& cl,
                                      const std::optional<DeploymentConfig>& deployment);
+
+// Descriptors kept out of the API listener's connection budget: the store's RocksDB files (it
+// keeps at most 512 open), NATS, logs and the like; and the admin listener's own connections,
+// so /healthz and /metrics answer while the API port is flooded.
+inline constexpr int64_t kReservedDescriptors = 640;
+inline constexpr int kAdminMaxConnections = 64;
+// The derived API connection limit stops here: each idle connection holds ~7 KB of the
+// daemon's memory (5,000 idle connections: +33 MB RSS), plus the kernel's socket buffers.
+inline constexpr int kDefaultMaxConnectionsCap = 65536;
+
+// The API listener's connection limit under a descriptor limit (RLIMIT_NOFILE's soft limit):
+// `configured` if it fits under the limit with the reserves, else kInvalidArgument; with
+// `configured` 0, what fits (at most kDefaultMaxConnectionsCap), or kInvalidArgument when that
+// is under 64 (the limit is too low to run).
+absl::StatusOr<int> ApiMaxConnections(int64_t descriptor_limit, int configured);
 
 // Splits "HOST:PORT" (HOST may be "[::1]"); kInvalidArgument when malformed.
 absl::Status SplitHostPort(absl::string_view hostport, std::string* host, uint16_t* port);

@@ -211,12 +211,92 @@ INSTANTIATE_TEST_SUITE_P(
                           "replication:\n  tombstone_purge_interval_s: 0\ndaemon:\n"),
                   "deploy.yaml:5: replication.tombstone_purge_interval_s: expected an integer in "
                   "[1, 86400]"},
+        Rejection{"HeaderTimeoutZero",
+                  Replace(kGood, "workers: 8", "workers: 8\n  header_timeout_s: 0"),
+                  "deploy.yaml:6: daemon.header_timeout_s: expected an integer in [1, 3600]"},
+        Rejection{"BodyTimeoutAsDuration",
+                  Replace(kGood, "workers: 8", "workers: 8\n  body_timeout_s: 30s"),
+                  "deploy.yaml:6: daemon.body_timeout_s: expected an integer in [1, 3600]"},
+        Rejection{"IdleTimeoutTooLong",
+                  Replace(kGood, "max_inflight: 7", "max_inflight: 7\n    idle_timeout_s: 86401"),
+                  "deploy.yaml:19: region 'eu-west-1'.idle_timeout_s: expected an integer in "
+                  "[1, 86400]"},
+        Rejection{"MaxConnectionsNegative",
+                  Replace(kGood, "workers: 8", "workers: 8\n  max_connections: -1"),
+                  "deploy.yaml:6: daemon.max_connections: expected an integer in [0, 1048576]"},
         Rejection{"RegionsNotAList", "regions: 3\n",
                   "deploy.yaml:1: regions: expected a non-empty"},
         Rejection{"Empty", "", "deploy.yaml: the file is empty"},
         Rejection{"SyntaxError", Replace(kGood, "urls: [nats://127.0.0.1:4222]", "urls: [x"),
                   "deploy.yaml:"}),
     [](const auto& info) { return info.param.name; });
+
+TEST(ConfigTest, ParsesConnectionLimitsAndTimeouts) {
+  auto d = ParseDeployment(kGood, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->regions[0].settings.max_connections, 0);  // derived at start
+  EXPECT_EQ(d->regions[0].settings.header_timeout_s, 10);
+  EXPECT_EQ(d->regions[0].settings.body_timeout_s, 60);
+  EXPECT_EQ(d->regions[0].settings.idle_timeout_s, 60);
+  std::string yaml = Replace(kGood, "workers: 8",
+                             "workers: 8\n  max_connections: 5000\n  header_timeout_s: 5\n"
+                             "  body_timeout_s: 30\n  idle_timeout_s: 120");
+  yaml = Replace(yaml, "max_inflight: 7", "max_inflight: 7\n    idle_timeout_s: 3");
+  d = ParseDeployment(yaml, "deploy.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  const DaemonSettings& us = d->regions[0].settings;
+  EXPECT_EQ(us.max_connections, 5000);
+  EXPECT_EQ(us.header_timeout_s, 5);
+  EXPECT_EQ(us.body_timeout_s, 30);
+  EXPECT_EQ(us.idle_timeout_s, 120);
+  EXPECT_EQ(d->regions[1].settings.idle_timeout_s, 3);  // the region's own value
+  EXPECT_EQ(d->regions[1].settings.body_timeout_s, 30);
+  // Flags override the file.
+  CommandLine cl;
+  cl.region = "us-east-1";
+  cl.max_connections = 200;
+  cl.header_timeout_s = 1;
+  cl.body_timeout_s = 2;
+  cl.idle_timeout_s = 4;
+  auto c = ResolveConfig(cl, *d);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->self.settings.max_connections, 200);
+  EXPECT_EQ(c->self.settings.header_timeout_s, 1);
+  EXPECT_EQ(c->self.settings.body_timeout_s, 2);
+  EXPECT_EQ(c->self.settings.idle_timeout_s, 4);
+}
+
+TEST(ConfigTest, ApiMaxConnectionsFitsUnderTheDescriptorLimit) {
+  struct Case {
+    int64_t descriptor_limit;
+    int configured;
+    int expected;           // -1: refused
+    const char* message;    // a part of the refusal
+  };
+  const Case cases[] = {
+      {1024, 0, 1024 - 640 - 64, ""},      // the reserves come off the limit
+      {20000, 0, 20000 - 640 - 64, ""},
+      {int64_t{1} << 20, 0, 65536, ""},     // capped when derived...
+      {int64_t{1} << 20, 200000, 200000, ""},  // ...not when set
+      {1024, 320, 320, ""},
+      {1024, 321, -1, "max_connections 321 does not fit the descriptor limit (ulimit -n) of 1024: "
+                      "at most 320"},
+      {767, 0, -1, "the descriptor limit (ulimit -n) of 767 is too low: at least 768"},
+      {768, 0, 64, ""},
+      {256, 10, -1, "at most 0 after 640"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<int> n = ApiMaxConnections(c.descriptor_limit, c.configured);
+    if (c.expected < 0) {
+      ASSERT_FALSE(n.ok()) << c.descriptor_limit << " " << c.configured;
+      EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(std::string(n.status().message()), HasSubstr(c.message));
+    } else {
+      ASSERT_TRUE(n.ok()) << n.status();
+      EXPECT_EQ(*n, c.expected) << c.descriptor_limit << " " << c.configured;
+    }
+  }
+}
 
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto d = LoadDeploymentFile("/nonexistent/deploy.yaml");
@@ -227,7 +307,9 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   auto cl = ParseCommandLine({"--region", "eu", "--region-id=3", "--data-dir", "/d", "--api-listen",
                               "0.0.0.0:1", "--admin-listen=[::1]:2", "--config", "f.yaml",
                               "--workers", "4", "--max-inflight=9", "--io-threads", "2", "--sync",
-                              "--max-pending-writes", "5", "--ttl-interval-s", "7"});
+                              "--max-pending-writes", "5", "--ttl-interval-s", "7",
+                              "--max-connections", "300", "--header-timeout-s=2",
+                              "--body-timeout-s", "3", "--idle-timeout-s", "4"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(*cl->region, "eu");
   EXPECT_EQ(*cl->region_id, 3u);
@@ -241,6 +323,10 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   EXPECT_EQ(*cl->ttl_interval_s, 7);
   EXPECT_EQ(*cl->io_threads, 2);
   EXPECT_TRUE(*cl->sync);
+  EXPECT_EQ(*cl->max_connections, 300);
+  EXPECT_EQ(*cl->header_timeout_s, 2);
+  EXPECT_EQ(*cl->body_timeout_s, 3);
+  EXPECT_EQ(*cl->idle_timeout_s, 4);
 }
 
 TEST(CommandLineTest, RejectsBadFlags) {
@@ -252,6 +338,10 @@ TEST(CommandLineTest, RejectsBadFlags) {
               HasSubstr("--region-id: expected an integer in [1, 65535]"));
   EXPECT_THAT(std::string(ParseCommandLine({"--api-listen", "8000"}).status().message()),
               HasSubstr("--api-listen: '8000' is not HOST:PORT"));
+  EXPECT_THAT(std::string(ParseCommandLine({"--idle-timeout-s", "0"}).status().message()),
+              HasSubstr("--idle-timeout-s: expected an integer in [1, 86400]"));
+  EXPECT_THAT(std::string(ParseCommandLine({"--max-connections=-5"}).status().message()),
+              HasSubstr("--max-connections: expected an integer in [0, 1048576]"));
 }
 
 TEST(ResolveConfigTest, DefaultsWithNoFlags) {

@@ -4,8 +4,12 @@
 //
 // Signals are blocked in every thread and taken synchronously by the main thread (sigwait), so
 // no work happens in a signal handler.
+#include <sys/resource.h>
+
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +23,7 @@
 #include "common/status_macros.h"
 #include "daemon/admin.h"
 #include "daemon/api/api.h"
+#include "daemon/api/api_error.h"
 #include "daemon/config.h"
 #include "daemon/control/admin_endpoints.h"
 #include "daemon/control/region_control.h"
@@ -33,6 +38,32 @@ namespace globaltable::daemon {
 namespace {
 
 constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
+
+// Raises the soft descriptor limit to the hard one (the default soft limit, often 1024, is what
+// a flood of connections exhausts first) and returns the soft limit in force.
+int64_t RaiseDescriptorLimit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur != rl.rlim_max) {
+    struct rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      rl = raised;
+    } else {
+      GT_LOG(WARNING) << "cannot raise the descriptor limit from " << rl.rlim_cur << " to "
+                      << rl.rlim_max << ": " << std::strerror(errno);
+    }
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t{1} << 30)) return int64_t{1} << 30;
+  return static_cast<int64_t>(rl.rlim_cur);
+}
+
+// Both listeners close slow and idle connections on the same timeouts.
+void SetTimeouts(const DaemonSettings& settings, HttpServerOptions* options) {
+  options->header_timeout = absl::Seconds(settings.header_timeout_s);
+  options->body_timeout = absl::Seconds(settings.body_timeout_s);
+  options->idle_timeout = absl::Seconds(settings.idle_timeout_s);
+}
 
 // Replication settings for this region from the deployment file: every other region is a peer;
 // with the `domains` topology each region's JetStream domain is its name, with `supercluster`
@@ -90,6 +121,10 @@ absl::Status ClockGuard(const replication::Replicator* repl, const clock::Hybrid
 
 absl::Status Run(const Config& config, const sigset_t& signals) {
   const RegionConfig& self = config.self;
+  // Before the store opens files: a limit that cannot fit the connections is refused first.
+  const int64_t descriptor_limit = RaiseDescriptorLimit();
+  ASSIGN_OR_RETURN(const int api_max_connections,
+                   ApiMaxConnections(descriptor_limit, self.settings.max_connections));
   clock::HybridClock::Options clock_options;
   clock_options.max_offset = absl::Milliseconds(config.deployment.clock.max_offset_ms);
   clock::HybridClock hlc(clock::SystemClock::Default(), clock_options);
@@ -189,7 +224,14 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   api_http.io_threads = self.settings.io_threads;
   api_http.workers = self.settings.workers;
   api_http.max_inflight = self.settings.max_inflight;
+  api_http.max_connections = api_max_connections;
+  SetTimeouts(self.settings, &api_http);
   api_http.shed = [&api] { return api.Shed(); };
+  // Malformed framing in DynamoDB's error shape: SDKs report it as a non-retryable client error.
+  api_http.bad_request = [](int status, const std::string& message) {
+    api::ApiError e("SerializationException", "Malformed HTTP request: " + message, status);
+    return HttpResponse{status, "application/x-amz-json-1.0", e.ToJson()};
+  };
   api_http.too_large = [limit = api_http.max_body_bytes] { return api::Api::TooLarge(limit); };
   api_http.run_inline = [sync = store_options.sync](const HttpRequest& r) {
     return api::Api::RunsInline(r, sync);
@@ -203,9 +245,13 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   admin_http.listen = self.admin;
   admin_http.workers = 2;
   admin_http.max_inflight = 64;
+  admin_http.max_connections = kAdminMaxConnections;
+  SetTimeouts(self.settings, &admin_http);
   ASSIGN_OR_RETURN(
       std::unique_ptr<HttpServer> admin_server,
       HttpServer::Create(admin_http, [&admin](const HttpRequest& r) { return admin.Handle(r); }));
+
+  InstallHttpServerHooks(&metrics, {{"api", api_server.get()}, {"admin", admin_server.get()}});
 
   tombstones.Start();
   TtlExpirerOptions ttl_options;
@@ -217,7 +263,8 @@ absl::Status Run(const Config& config, const sigset_t& signals) {
   admin_server->Start();
   GT_LOG(INFO) << "globaltabled region " << self.name << " (id " << self.id
                << "): DynamoDB API on http://" << self.api << ", admin on http://" << self.admin
-               << ", data in " << self.data_dir;
+               << ", data in " << self.data_dir << "; at most " << api_max_connections
+               << " API connections (descriptor limit " << descriptor_limit << ")";
 
   int signal = 0;
   sigwait(&signals, &signal);

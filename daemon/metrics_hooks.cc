@@ -100,4 +100,56 @@ void InstallCollectHooks(
   });
 }
 
+void InstallHttpServerHooks(Metrics* metrics,
+                            std::vector<std::pair<std::string, const HttpServer*>> servers) {
+  struct Listener {
+    std::string name;
+    const HttpServer* server;
+    HttpServerStats exported;  // what the counters already hold
+  };
+  auto listeners = std::make_shared<std::vector<Listener>>();
+  for (auto& [name, server] : servers) {
+    listeners->push_back({name, server, {}});
+    // Every series from the start, so alerts and dashboards see zeros rather than gaps.
+    metrics->HttpConnections(name).Set(0);
+    metrics->HttpMaxConnections(name).Set(server->max_connections());
+    metrics->HttpConnectionsAccepted(name);
+    for (const char* reason : {"limit", "accept_error"}) {
+      metrics->HttpConnectionsRefused(name, reason);
+    }
+    for (const char* phase : {"idle", "header", "body", "response"}) {
+      metrics->HttpConnectionsTimedOut(name, phase);
+    }
+    for (const char* status : {"400", "431"}) metrics->HttpMalformedRequests(name, status);
+  }
+  metrics->AddCollectHook([metrics, listeners] {
+    for (Listener& l : *listeners) {
+      const HttpServerStats now = l.server->stats();
+      HttpServerStats& was = l.exported;
+      auto advance = [](prometheus::Counter& c, uint64_t now, uint64_t* was) {
+        if (now > *was) c.Increment(static_cast<double>(now - *was));
+        *was = now;
+      };
+      metrics->HttpConnections(l.name).Set(static_cast<double>(now.open_connections));
+      advance(metrics->HttpConnectionsAccepted(l.name), now.accepted, &was.accepted);
+      advance(metrics->HttpConnectionsRefused(l.name, "limit"), now.refused_limit,
+              &was.refused_limit);
+      advance(metrics->HttpConnectionsRefused(l.name, "accept_error"), now.accept_errors,
+              &was.accept_errors);
+      advance(metrics->HttpConnectionsTimedOut(l.name, "idle"), now.timed_out_idle,
+              &was.timed_out_idle);
+      advance(metrics->HttpConnectionsTimedOut(l.name, "header"), now.timed_out_header,
+              &was.timed_out_header);
+      advance(metrics->HttpConnectionsTimedOut(l.name, "body"), now.timed_out_body,
+              &was.timed_out_body);
+      advance(metrics->HttpConnectionsTimedOut(l.name, "response"), now.timed_out_response,
+              &was.timed_out_response);
+      advance(metrics->HttpMalformedRequests(l.name, "400"), now.bad_requests,
+              &was.bad_requests);
+      advance(metrics->HttpMalformedRequests(l.name, "431"), now.header_too_large,
+              &was.header_too_large);
+    }
+  });
+}
+
 }  // namespace globaltable::daemon

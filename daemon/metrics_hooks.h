@@ -12,10 +12,14 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "clock/hlc.h"
 #include "common/metrics.h"
 #include "daemon/config.h"
+#include "daemon/http_server.h"
 #include "replication/status.h"
 #include "storage/store.h"
 
@@ -25,6 +29,11 @@ namespace globaltable::daemon {
 void InstallCollectHooks(Metrics* metrics, storage::Store* store, clock::HybridClock* clock,
                          const Config& config,
                          std::function<std::optional<replication::ReplicationStatus>()> replication);
+
+// The connection counters each HttpServer keeps, as the globaltable_http_* series with the
+// listener label given here ("api", "admin"). The servers must outlive `metrics`' last scrape.
+void InstallHttpServerHooks(Metrics* metrics,
+                            std::vector<std::pair<std::string, const HttpServer*>> servers);
 
 }  // namespace globaltable::daemon
 
