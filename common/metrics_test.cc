@@ -34,6 +34,11 @@ void TouchEverything(Metrics& m) {
   m.DeadLetterBatches("eu-west-1").Increment();
   m.LinkUp("eu-west-1").Set(1);
   m.ResyncRequired("eu-west-1").Set(0);
+  m.StalledPartitions("eu-west-1").Set(0);
+  m.BlockedPartitions("eu-west-1").Set(0);
+  m.GapFills("eu-west-1").Increment();
+  m.ClockWritesRefused().Set(0);
+  m.ClockPeerOffset("eu-west-1").Set(0.002);
   m.Conflicts("eu-west-1", "orders").Increment();
   m.ClockRemoteOffset("eu-west-1").Set(-0.01);
   m.ClockMaxOffset().Set(0.5);
