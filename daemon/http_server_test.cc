@@ -554,6 +554,13 @@ TEST(HttpServerTest, AcceptBacksOffWhileOutOfDescriptorsAndThenServes) {
   });
   ASSERT_TRUE(server.ok()) << server.status();
   (*server)->Start();
+#ifdef GT_SANITIZE_BUILD
+  // UndefinedBehaviorSanitizer checks an object's dynamic type the first time it meets it by
+  // probing memory through a pipe: with no descriptor left the probe fails and it reports a
+  // false "invalid vptr" (seen on basic_ios and on shared_ptr's control block). The Release build
+  // runs this test.
+  GTEST_SKIP() << "needs every descriptor, which UBSan's vptr check needs too";
+#endif
   RawConnection client;
   std::chrono::steady_clock::duration first_to_third{};
   {
