@@ -201,7 +201,7 @@ variable "software" {
     runtime_packages = optional(list(string), [
       "ca-certificates", "curl", "e2fsprogs",
       "librocksdb7.8", "libnats3.4", "libprotobuf32", "libabsl20220623",
-      "libprometheus-cpp-core1.0", "libprometheus-cpp-pull1.0", "libsimdjson14", "libyaml-cpp0.7",
+      "libprometheus-cpp-core1.0", "libprometheus-cpp-pull1.0", "libyaml-cpp0.7",
     ])
   })
   description = "Where every region gets its software (the project ships no AMI): an https URL and SHA-256 of a .tar.gz holding bin/globaltabled and bin/globaltablectl built on Debian 12; optionally a nats-server release .tar.gz and its SHA-256 (default: Debian's nats-server package); the Debian runtime packages. See modules/region."

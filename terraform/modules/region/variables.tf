@@ -224,7 +224,7 @@ variable "software" {
     runtime_packages = optional(list(string), [
       "ca-certificates", "curl", "e2fsprogs",
       "librocksdb7.8", "libnats3.4", "libprotobuf32", "libabsl20220623",
-      "libprometheus-cpp-core1.0", "libprometheus-cpp-pull1.0", "libsimdjson14", "libyaml-cpp0.7",
+      "libprometheus-cpp-core1.0", "libprometheus-cpp-pull1.0", "libyaml-cpp0.7",
     ])
   })
   description = "Where the software comes from (the project ships no AMI): artifact_url is an https URL of a .tar.gz holding bin/globaltabled and bin/globaltablectl built for Debian 12 and the instance's architecture, checked against artifact_sha256; nats-server comes from Debian's package unless nats_server_url (a release .tar.gz) and its sha256 are given; runtime_packages are the Debian packages the binaries need."

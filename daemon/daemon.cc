@@ -1,2 +1,0 @@
-// Daemon library (placeholder until the API server lands).
-namespace globaltable::daemon {}  // namespace globaltable::daemon
