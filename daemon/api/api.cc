@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/json_input.h"
 #include "common/log.h"
 #include "daemon/api/api_error.h"
@@ -25,32 +26,54 @@ struct OperationEntry {
   prometheus::Histogram* duration = nullptr;
 };
 
-const std::map<std::string, Operation, std::less<>>& OperationTable() {
-  static const auto* table = new std::map<std::string, Operation, std::less<>>{
-      {"CreateTable", &CreateTable},
-      {"DescribeTable", &DescribeTable},
-      {"ListTables", &ListTables},
-      {"DeleteTable", &DeleteTable},
-      {"UpdateTable", &UpdateTable},
-      {"UpdateTimeToLive", &UpdateTimeToLive},
-      {"DescribeTimeToLive", &DescribeTimeToLive},
-      {"TagResource", &TagResource},
-      {"UntagResource", &UntagResource},
-      {"ListTagsOfResource", &ListTagsOfResource},
-      {"DescribeLimits", &DescribeLimits},
-      {"DescribeContinuousBackups", &DescribeContinuousBackups},
-      {"PutItem", &PutItem},
-      {"GetItem", &GetItem},
-      {"UpdateItem", &UpdateItem},
-      {"DeleteItem", &DeleteItem},
-      {"BatchWriteItem", &BatchWriteItem},
-      {"BatchGetItem", &BatchGetItem},
-      {"TransactWriteItems", &TransactWriteItems},
-      {"TransactGetItems", &TransactGetItems},
-      {"Query", &Query},
-      {"Scan", &Scan},
+// Where an operation runs (HttpServerOptions::run_inline): on the I/O thread that read it when
+// it neither waits on locks nor on a commit's fsync, otherwise on a worker.
+enum class Runs {
+  kWorker,
+  kShortRead,         // a point read or a catalog read: inline, and cheap enough to say so
+  kInline,            // a bounded read (Query pages are bounded by Limit and 1 MB)
+  kInlineUnlessSync,  // a single-item write: inline unless every commit waits for an fsync
+};
+
+struct OperationInfo {
+  Operation run;
+  Runs runs;
+};
+
+const std::map<std::string, OperationInfo, std::less<>>& OperationTable() {
+  static const auto* table = new std::map<std::string, OperationInfo, std::less<>>{
+      {"CreateTable", {&CreateTable, Runs::kWorker}},
+      {"DescribeTable", {&DescribeTable, Runs::kShortRead}},
+      {"ListTables", {&ListTables, Runs::kShortRead}},
+      {"DeleteTable", {&DeleteTable, Runs::kWorker}},
+      {"UpdateTable", {&UpdateTable, Runs::kWorker}},
+      {"UpdateTimeToLive", {&UpdateTimeToLive, Runs::kWorker}},
+      {"DescribeTimeToLive", {&DescribeTimeToLive, Runs::kWorker}},
+      {"TagResource", {&TagResource, Runs::kWorker}},
+      {"UntagResource", {&UntagResource, Runs::kWorker}},
+      {"ListTagsOfResource", {&ListTagsOfResource, Runs::kWorker}},
+      {"DescribeLimits", {&DescribeLimits, Runs::kWorker}},
+      {"DescribeContinuousBackups", {&DescribeContinuousBackups, Runs::kWorker}},
+      {"PutItem", {&PutItem, Runs::kInlineUnlessSync}},
+      {"GetItem", {&GetItem, Runs::kShortRead}},
+      {"UpdateItem", {&UpdateItem, Runs::kInlineUnlessSync}},
+      {"DeleteItem", {&DeleteItem, Runs::kInlineUnlessSync}},
+      {"BatchWriteItem", {&BatchWriteItem, Runs::kWorker}},
+      {"BatchGetItem", {&BatchGetItem, Runs::kWorker}},
+      {"TransactWriteItems", {&TransactWriteItems, Runs::kWorker}},
+      {"TransactGetItems", {&TransactGetItems, Runs::kWorker}},
+      {"Query", {&Query, Runs::kInline}},
+      {"Scan", {&Scan, Runs::kWorker}},
   };
   return *table;
+}
+
+// The table's entry for a request's X-Amz-Target, or nullptr.
+const OperationInfo* InfoFor(const HttpRequest& request) {
+  absl::string_view target = request.amz_target;
+  if (!absl::ConsumePrefix(&target, kTargetPrefix)) return nullptr;
+  auto it = OperationTable().find(target);
+  return it == OperationTable().end() ? nullptr : &it->second;
 }
 
 HttpResponse ErrorResponse(const ApiError& e) {
@@ -105,8 +128,8 @@ Api::Api(storage::Store* store, ApiOptions options, Metrics* metrics)
   impl_->ctx.replica_regions = options.replica_regions;
   impl_->ctx.control = options.control;
   impl_->metrics = metrics;
-  for (const auto& [name, run] : OperationTable()) {
-    OperationEntry entry{run};
+  for (const auto& [name, info] : OperationTable()) {
+    OperationEntry entry{info.run};
     if (metrics != nullptr) {
       entry.ok = &metrics->ApiRequests(name, "ok");
       entry.duration = &metrics->ApiRequestDuration(name);
@@ -132,18 +155,23 @@ HttpResponse Api::TooLarge(size_t max_body_bytes) {
 }
 
 bool Api::IsShortRead(const HttpRequest& request) {
-  absl::string_view target = request.amz_target;
-  return target == "DynamoDB_20120810.GetItem" || target == "DynamoDB_20120810.DescribeTable" ||
-         target == "DynamoDB_20120810.ListTables";
+  const OperationInfo* info = InfoFor(request);
+  return info != nullptr && info->runs == Runs::kShortRead;
 }
 
 bool Api::RunsInline(const HttpRequest& request, bool store_syncs) {
-  if (IsShortRead(request)) return true;
-  absl::string_view target = request.amz_target;
-  if (target == "DynamoDB_20120810.Query") return true;
-  return !store_syncs &&
-         (target == "DynamoDB_20120810.PutItem" || target == "DynamoDB_20120810.UpdateItem" ||
-          target == "DynamoDB_20120810.DeleteItem");
+  const OperationInfo* info = InfoFor(request);
+  if (info == nullptr) return false;
+  switch (info->runs) {
+    case Runs::kShortRead:
+    case Runs::kInline:
+      return true;
+    case Runs::kInlineUnlessSync:
+      return !store_syncs;
+    case Runs::kWorker:
+      return false;
+  }
+  return false;
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
