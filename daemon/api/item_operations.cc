@@ -44,6 +44,27 @@ void FinishWrite(const std::string& table, CapacityMode capacity, ReturnValues r
   out->EndObject();
 }
 
+// What the three single-item writes share once their request is parsed: admission, the write
+// under the key's lock with the condition checked first, and the answer. `decide` makes the
+// write from the current item once the condition held; the store runs it once.
+template <typename Decide>
+absl::Status RunItemWrite(const OpContext& ctx, const proto::TableSchema& schema,
+                          const proto::Item& key, const std::optional<expr::Condition>& condition,
+                          bool return_old, ReturnValues rv, CapacityMode capacity,
+                          const expr::Update* update, Decide decide, JsonWriter* out) {
+  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
+  WriteLoad::Slot load = StartWrite(ctx);
+  ASSIGN_OR_RETURN(
+      storage::WriteResult result,
+      ctx.store->Write(schema.name(), key,
+                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
+                         return decide(current);
+                       }));
+  FinishWrite(schema.name(), capacity, rv, result, update, out);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
@@ -61,18 +82,13 @@ absl::Status PutItem(const OpContext& ctx, const rapidjson::Value& request, Json
   ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
-  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
-  WriteLoad::Slot load = StartWrite(ctx);
-  ASSIGN_OR_RETURN(
-      storage::WriteResult result,
-      ctx.store->Write(schema.name(), key,
-                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
-                         // The store runs the decision once: the item is not needed after.
-                         return storage::WriteDecision::Put(std::move(item));
-                       }));
-  FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
-  return absl::OkStatus();
+  return RunItemWrite(
+      ctx, schema, key, condition, return_old, rv, capacity, nullptr,
+      [&](const proto::Item*) -> absl::StatusOr<storage::WriteDecision> {
+        // The store runs the decision once: the item is not needed after.
+        return storage::WriteDecision::Put(std::move(item));
+      },
+      out);
 }
 
 absl::Status GetItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
@@ -118,19 +134,13 @@ absl::Status UpdateItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
-  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
-  WriteLoad::Slot load = StartWrite(ctx);
-  ASSIGN_OR_RETURN(
-      storage::WriteResult result,
-      ctx.store->Write(schema.name(), key,
-                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
-                         ASSIGN_OR_RETURN(proto::Item next,
-                                          UpdatedItem(schema, key, update, current));
-                         return storage::WriteDecision::Put(std::move(next));
-                       }));
-  FinishWrite(schema.name(), capacity, rv, result, update ? &*update : nullptr, out);
-  return absl::OkStatus();
+  return RunItemWrite(
+      ctx, schema, key, condition, return_old, rv, capacity, update ? &*update : nullptr,
+      [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+        ASSIGN_OR_RETURN(proto::Item next, UpdatedItem(schema, key, update, current));
+        return storage::WriteDecision::Put(std::move(next));
+      },
+      out);
 }
 
 absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, JsonWriter* out) {
@@ -146,18 +156,13 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
   ASSIGN_OR_RETURN(bool return_old, ParseReturnOldOnConditionFailure(request));
   ASSIGN_OR_RETURN(CapacityMode capacity, ParseCapacityMode(request));
 
-  ASSIGN_OR_RETURN(RegionControl::WriteTicket ticket, AdmitWrite(ctx, schema));
-  WriteLoad::Slot load = StartWrite(ctx);
-  ASSIGN_OR_RETURN(
-      storage::WriteResult result,
-      ctx.store->Write(schema.name(), key,
-                       [&](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-                         RETURN_IF_ERROR(CheckCondition(condition, current, return_old));
-                         if (current == nullptr) return storage::WriteDecision::Noop();
-                         return storage::WriteDecision::Delete();
-                       }));
-  FinishWrite(schema.name(), capacity, rv, result, nullptr, out);
-  return absl::OkStatus();
+  return RunItemWrite(
+      ctx, schema, key, condition, return_old, rv, capacity, nullptr,
+      [](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
+        if (current == nullptr) return storage::WriteDecision::Noop();
+        return storage::WriteDecision::Delete();
+      },
+      out);
 }
 
 }  // namespace globaltable::daemon::api
