@@ -25,11 +25,10 @@ import socket
 import subprocess
 import sys
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, wait_until  # noqa: E402
+from cluster import Cluster, run_steps, wait_until  # noqa: E402
 from multi_region_test import create_table, put, table_exists, get_value  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -169,21 +168,8 @@ def main():
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     cluster = Cluster(args.binary)
-    failed = False
-    try:
-        cluster.start()
-        run(cluster, args.ctl)
-        print("PASS blocked partition reported and skipped", flush=True)
-    except Exception:  # noqa: BLE001
-        failed = True
-        print("FAIL blocked partition", flush=True)
-        traceback.print_exc()
-        print(cluster.logs())
-    finally:
-        cluster.cleanup(keep=args.keep or failed)
-        if failed:
-            print(f"work directory kept: {cluster.workdir}")
-    return 1 if failed else 0
+    return run_steps(cluster, [("blocked partition reported and skipped",
+                                lambda c: run(c, args.ctl))], keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -276,3 +276,31 @@ class Cluster:
 
     def logs(self):
         return "\n".join(f"==== {r.name}\n{r.log_text()[-4000:]}" for r in self.regions)
+
+
+def run_steps(cluster, steps, keep=False):
+    """Starts `cluster`, runs `steps` ((name, callable taking the cluster), in order) until one
+    fails, printing PASS or FAIL with its time and, on a failure, the traceback and the daemons'
+    logs; then stops every process it started and removes the work directory (kept when asked or
+    after a failure). Returns the exit code: 0 when every step passed."""
+    import time
+    import traceback
+    failed = False
+    try:
+        cluster.start()
+        for name, step in steps:
+            start = time.monotonic()
+            try:
+                step(cluster)
+                print(f"PASS {name} ({time.monotonic() - start:.1f}s)", flush=True)
+            except Exception:  # noqa: BLE001
+                failed = True
+                print(f"FAIL {name}", flush=True)
+                traceback.print_exc()
+                print(cluster.logs())
+                break
+    finally:
+        cluster.cleanup(keep=keep or failed)
+        if failed:
+            print(f"work directory kept: {cluster.workdir}")
+    return 1 if failed else 0

@@ -36,11 +36,10 @@ import signal
 import sys
 import threading
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, wait_until  # noqa: E402
+from cluster import Cluster, run_steps, wait_until  # noqa: E402
 
 TABLE = "orders"
 MAX_CLOCK_OFFSET_MS = 5000  # the deployment file's clock.max_offset_ms (test 6 relies on it)
@@ -559,26 +558,9 @@ def main():
                       tombstone_grace_s=TOMBSTONE_GRACE_S,
                       tombstone_purge_interval_s=TOMBSTONE_PURGE_INTERVAL_S,
                       daemon_settings={"ttl_interval_s": 1})
-    failed = False
-    try:
-        cluster.start()
-        for n in args.only.split(","):  # in order: later tests use the table of test 1
-            test = TESTS[n]
-            start = time.monotonic()
-            try:
-                test(cluster)
-                print(f"PASS {n} {test.__name__} ({time.monotonic() - start:.1f}s)", flush=True)
-            except Exception:  # noqa: BLE001
-                failed = True
-                print(f"FAIL {n} {test.__name__}", flush=True)
-                traceback.print_exc()
-                print(cluster.logs())
-                break
-    finally:
-        cluster.cleanup(keep=args.keep or failed)
-        if failed:
-            print(f"work directory kept: {cluster.workdir}")
-    return 1 if failed else 0
+    # In order: later tests use the table of test 1.
+    steps = [(f"{n} {TESTS[n].__name__}", TESTS[n]) for n in args.only.split(",")]
+    return run_steps(cluster, steps, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,10 @@ import re
 import signal
 import sys
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, wait_until  # noqa: E402
+from cluster import Cluster, run_steps, wait_until  # noqa: E402
 from load import Load  # noqa: E402
 from multi_region_test import all_caught_up, create_table, digests_match, table_exists  # noqa: E402
 
@@ -153,38 +152,19 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     cluster = Cluster(args.binary, topology=args.topology)
-    failed = False
-    try:
-        cluster.start()
+
+    def setup(cluster):
         create_table(cluster.regions[0])
         wait_until(lambda: all(table_exists(r) for r in cluster.regions), 30, "table replicated")
         check_series_from_start(cluster)
-        for n in range(1, args.rounds + 1):
-            sig = signal.SIGKILL if n % 2 == 1 else signal.SIGTERM
-            start = time.monotonic()
-            try:
-                run_round(cluster, n, sig, rng)
-                print(f"PASS round {n} ({time.monotonic() - start:.1f}s)", flush=True)
-            except Exception:  # noqa: BLE001
-                failed = True
-                print(f"FAIL round {n}", flush=True)
-                traceback.print_exc()
-                print(cluster.logs())
-                break
-        if not failed and args.nats_outage:
-            try:
-                run_nats_outage(cluster, args.rounds + 1)
-                print("PASS nats outage", flush=True)
-            except Exception:  # noqa: BLE001
-                failed = True
-                print("FAIL nats outage", flush=True)
-                traceback.print_exc()
-                print(cluster.logs())
-    finally:
-        cluster.cleanup(keep=args.keep or failed)
-        if failed:
-            print(f"work directory kept: {cluster.workdir}")
-    return 1 if failed else 0
+
+    steps = [("table and series", setup)]
+    for n in range(1, args.rounds + 1):
+        sig = signal.SIGKILL if n % 2 == 1 else signal.SIGTERM
+        steps.append((f"round {n}", lambda c, n=n, sig=sig: run_round(c, n, sig, rng)))
+    if args.nats_outage:
+        steps.append(("nats outage", lambda c: run_nats_outage(c, args.rounds + 1)))
+    return run_steps(cluster, steps, keep=args.keep)
 
 
 if __name__ == "__main__":
