@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +32,12 @@ constexpr uint64_t kNowMillis = 1'800'000'000'000;
 
 void Check(bool ok) {
   if (!ok) std::abort();
+}
+
+// GT_FUZZ_VERBOSE=1: say what became of each input (to check that seeds get applied).
+void Say(const std::string& what) {
+  static const bool verbose = std::getenv("GT_FUZZ_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "fuzz_batch_apply: %s\n", what.c_str());
 }
 
 struct Fixture {
@@ -110,15 +117,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (verdict.reject) {
     Check(!verdict.detail.empty());
+    Say("refused by the check: " + verdict.detail);
     return 0;
   }
   const Snapshot before = Take(*f->store, batch);
   absl::StatusOr<storage::ApplyResult> applied = f->store->ApplyBatch(batch);
   const Snapshot after = Take(*f->store, batch);
   if (!applied.ok()) {
+    Say("refused by the store: " + applied.status().ToString());
     Check(after == before);
     return 0;
   }
+  Say("applied " + std::to_string(applied->applied) + ", duplicates " +
+      std::to_string(applied->duplicates) + ", watermark " + std::to_string(after.watermark));
   Check(after.watermark == std::max(before.watermark, batch.last_sequence()));
   absl::StatusOr<storage::ApplyResult> again = f->store->ApplyBatch(batch);
   Check(again.ok());
