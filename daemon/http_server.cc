@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <iterator>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "common/status_macros.h"
 #include "common/thread_name.h"
 #include "daemon/config.h"
+#include "daemon/http_framing.h"
 #include "daemon/log_throttle.h"
 
 namespace globaltable::daemon {
@@ -48,58 +48,12 @@ class ServerImpl;
 constexpr size_t kMaxDrainBytes = 64 << 20;
 constexpr std::chrono::seconds kDrainTimeout(5);
 constexpr size_t kReadBufferBytes = 8 << 10;
-// A DynamoDB request carries about ten header fields; a header past either bound is refused
-// (431) before anything else is done with it.
-constexpr uint32_t kMaxHeaderBytes = 64 << 10;
-constexpr size_t kMaxHeaderFields = 100;
 // When accept fails (out of descriptors), the acceptor waits before trying again, doubling the
 // wait from the first to the last bound, instead of spinning on the connection left in the
 // backlog; one log line per interval.
 constexpr std::chrono::milliseconds kAcceptBackoffFirst(10);
 constexpr std::chrono::milliseconds kAcceptBackoffMax(1000);
 constexpr absl::Duration kAcceptLogInterval = absl::Seconds(10);
-
-// What an error from Beast's parser says about the request: nothing to answer (the client went
-// away, or a timeout), or a status and the words for it.
-struct FramingError {
-  int status = 0;  // 0: no answer, close
-  std::string message;
-};
-
-FramingError ClassifyReadError(beast::error_code ec) {
-  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return {};
-  switch (static_cast<http::error>(ec.value())) {
-    case http::error::header_limit:
-    case http::error::buffer_overflow:
-      return {431, absl::StrCat("request header over ", kMaxHeaderBytes, " bytes")};
-    case http::error::bad_line_ending:
-      return {400, "malformed request: bad line ending"};
-    case http::error::bad_method:
-      return {400, "malformed request line: bad method"};
-    case http::error::bad_target:
-      return {400, "malformed request line: bad target"};
-    case http::error::bad_version:
-      return {400, "malformed request line: bad HTTP version"};
-    case http::error::bad_field:
-      return {400, "malformed header field name"};
-    case http::error::bad_value:
-      return {400, "malformed header field value"};
-    case http::error::bad_content_length:
-      return {400,
-              "invalid Content-Length (not a decimal number below 2^64, several that disagree, "
-              "or with Transfer-Encoding: chunked)"};
-    case http::error::bad_transfer_encoding:
-      return {400, "invalid Transfer-Encoding (repeated, or with a Content-Length)"};
-    case http::error::bad_chunk:
-      return {400, "malformed chunked body: invalid chunk size line"};
-    case http::error::bad_chunk_extension:
-      return {400, "malformed chunked body: invalid chunk extension"};
-    case http::error::bad_obs_fold:
-      return {400, "malformed header: obsolete line folding"};
-    default:
-      return {};  // end_of_stream, partial_message (the client closed mid-request), ...
-  }
-}
 
 // The tail of a throttled log line: how many like it were not logged, and how often one is.
 std::string SuppressedNote(uint64_t suppressed) {
@@ -137,7 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::string response_head_;  // status line and header fields of the answer being written
   std::string response_body_;
   ServerImpl* const server_;
@@ -402,8 +356,7 @@ void Session::WaitForRequest() {
 
 void Session::ReadHeader() {
   parser_.emplace();
-  parser_->header_limit(kMaxHeaderBytes);
-  parser_->body_limit(server_->options().max_body_bytes);
+  ConfigureRequestParser(server_->options().max_body_bytes, &*parser_);
   stream_.expires_after(absl::ToChronoNanoseconds(server_->options().header_timeout));
   http::async_read_header(
       stream_, buffer_, *parser_,
@@ -420,9 +373,8 @@ void Session::OnHeader(beast::error_code ec) {
     return Close();
   }
   const auto& header = parser_->get();
-  if (static_cast<size_t>(std::distance(header.begin(), header.end())) > kMaxHeaderFields) {
-    return RespondMalformed(
-        431, absl::StrCat("request header with more than ", kMaxHeaderFields, " fields"));
+  if (std::optional<FramingError> e = CheckHeaderFields(header)) {
+    return RespondMalformed(e->status, e->message);
   }
   keep_alive_ = header.keep_alive();
   // Admission happens here, before the body is parsed, so an overloaded server spends nothing
@@ -447,13 +399,7 @@ void Session::OnBody(beast::error_code ec) {
     if (server_->draining()) keep_alive_ = false;
     return Respond(server_->options().shed());
   }
-  http::request<http::string_body> req = parser_->release();
-  HttpRequest request;
-  request.method = std::string(req.method_string());
-  request.target = std::string(req.target());
-  auto target = req.find("X-Amz-Target");
-  if (target != req.end()) request.amz_target = std::string(target->value());
-  request.body = std::move(req.body());
+  HttpRequest request = ToHttpRequest(parser_->release());
   if (server_->options().run_inline && server_->options().run_inline(request)) {
     return Respond(server_->Handle(request));
   }
