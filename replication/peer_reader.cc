@@ -374,7 +374,11 @@ void PeerReader::HandleBurst(std::vector<NatsMsgPtr> msgs) {
     uint32_t p = batch->partition();
     by_partition[p].push_back(Checked{std::move(owned), batch, size});
   }
-  for (auto& [p, list] : by_partition) {
+  for (auto& entry : by_partition) {
+    // Not a structured binding: the lambdas below capture `list`, which C++17 allows only for
+    // a variable (GCC accepts the binding, clang does not).
+    const uint32_t p = entry.first;
+    std::vector<Checked>& list = entry.second;
     size_t k = 0;
     while (k < list.size()) {
       if (absl::Now() < hold_until_) {
