@@ -3,6 +3,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_input.h"
 #include "rapidjson/document.h"
 #include "replication/names.h"
 
@@ -10,9 +11,9 @@ namespace globaltable::replication {
 
 absl::StatusOr<std::optional<StreamMessage>> ParseMsgGetResponse(absl::string_view json) {
   rapidjson::Document doc;
-  // Iterative: the answer comes from the network.
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  // The answer comes from the network: the shared bounded, strict parse (its shape is 3 deep).
+  if (ParseJsonInput(json, /*max_depth=*/8, &doc).error != JsonInputError::kNone ||
+      !doc.IsObject()) {
     return absl::InternalError("STREAM.MSG.GET answered something that is not a JSON object");
   }
   auto err = doc.FindMember("error");
