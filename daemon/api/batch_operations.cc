@@ -162,7 +162,8 @@ absl::Status BatchWriteItem(const OpContext& ctx, const rapidjson::Value& reques
       // to the client is answered from its JSON, not from the item.
       op.decide = [w](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
         if (w->item) return storage::WriteDecision::Put(std::move(*w->item));
-        if (current == nullptr) return storage::WriteDecision::Noop();
+        // A tombstone even when no item is here: a put this region has not seen yet may be
+        // on its way, and must lose to this later delete (last-writer-wins).
         return storage::WriteDecision::Delete();
       };
       ops.push_back(std::move(op));

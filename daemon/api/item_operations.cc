@@ -159,7 +159,8 @@ absl::Status DeleteItem(const OpContext& ctx, const rapidjson::Value& request, J
   return RunItemWrite(
       ctx, schema, key, condition, return_old, rv, capacity, nullptr,
       [](const proto::Item* current) -> absl::StatusOr<storage::WriteDecision> {
-        if (current == nullptr) return storage::WriteDecision::Noop();
+        // A tombstone even when no item is here: a put this region has not seen yet may be
+        // on its way, and must lose to this later delete (last-writer-wins).
         return storage::WriteDecision::Delete();
       },
       out);

@@ -143,7 +143,8 @@ absl::StatusOr<storage::WriteDecision> Decide(WriteAction* action, const proto::
     case ActionKind::kPut:
       return storage::WriteDecision::Put(std::move(action->item));
     case ActionKind::kDelete:
-      if (current == nullptr) return storage::WriteDecision::Noop();
+      // A tombstone even when no item is here: a put this region has not seen yet may be
+      // on its way, and must lose to this later delete (last-writer-wins).
       return storage::WriteDecision::Delete();
     case ActionKind::kUpdate: {
       absl::StatusOr<proto::Item> next =

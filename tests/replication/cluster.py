@@ -30,25 +30,28 @@ from botocore.config import Config as BotoConfig  # noqa: E402
 
 class NatsServer:
     def __init__(self, workdir, name, domain=None, leaf_listen=False, leaf_remote_port=None,
-                 gateway=False):
+                 gateway=False, host="127.0.0.1", wrap=(), leaf_remote_host=None):
         self.name = name
+        self.host = host
+        self.wrap = list(wrap)  # command prefix, e.g. ["ip", "netns", "exec", NS]
         self.port = free_port()
         self.dir = os.path.join(workdir, f"nats-{name}")
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "server.conf")
         self.leaf_port = free_port() if leaf_listen else None
         self.monitor_port = free_port()
-        lines = [f"server_name: {name}", "listen: 127.0.0.1:%d" % self.port,
-                 f"http: 127.0.0.1:{self.monitor_port}",
+        lines = [f"server_name: {name}", f"listen: {host}:{self.port}",
+                 f"http: {host}:{self.monitor_port}",
                  "jetstream {", f"  store_dir: \"{self.dir}\""]
         if domain:
             lines.append(f"  domain: {domain}")
         lines.append("}")
         if leaf_listen:
-            lines += ["leafnodes {", f"  listen: 127.0.0.1:{self.leaf_port}", "}"]
+            lines += ["leafnodes {", f"  listen: {host}:{self.leaf_port}", "}"]
         if leaf_remote_port:
             lines += ["leafnodes {", "  reconnect: 1",
-                      f"  remotes: [{{urls: [\"nats-leaf://127.0.0.1:{leaf_remote_port}\"]}}]",
+                      f"  remotes: [{{urls: [\"nats-leaf://{leaf_remote_host or host}:"
+                      f"{leaf_remote_port}\"]}}]",
                       "}"]
         self.lines = lines
         self.cluster_port = free_port() if gateway else None
@@ -59,13 +62,13 @@ class NatsServer:
 
     def join_gateways(self, servers):
         """One cluster named after this server, with a route to itself, and gateways to all."""
-        gateways = ", ".join(f"{{name: {s.name}, urls: [\"nats://127.0.0.1:{s.gateway_port}\"]}}"
+        gateways = ", ".join(f"{{name: {s.name}, urls: [\"nats://{s.host}:{s.gateway_port}\"]}}"
                              for s in servers)
         self.lines += ["cluster {", f"  name: {self.name}",
-                       f"  listen: 127.0.0.1:{self.cluster_port}",
-                       f"  routes: [\"nats://127.0.0.1:{self.cluster_port}\"]", "}",
+                       f"  listen: {self.host}:{self.cluster_port}",
+                       f"  routes: [\"nats://{self.host}:{self.cluster_port}\"]", "}",
                        "gateway {", f"  name: {self.name}",
-                       f"  listen: 127.0.0.1:{self.gateway_port}",
+                       f"  listen: {self.host}:{self.gateway_port}",
                        f"  gateways: [{gateways}]", "}"]
         self.write_conf()
 
@@ -75,11 +78,11 @@ class NatsServer:
 
     @property
     def url(self):
-        return f"nats://127.0.0.1:{self.port}"
+        return f"nats://{self.host}:{self.port}"
 
     def start(self):
         self.log = open(os.path.join(self.dir, "server.log"), "ab")
-        self.proc = subprocess.Popen(["nats-server", "-c", self.conf], stdout=self.log,
+        self.proc = subprocess.Popen(self.wrap + ["nats-server", "-c", self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         wait_until(self._listening, 15, f"nats-server on {self.port}")
 
@@ -88,11 +91,11 @@ class NatsServer:
         if self.proc.poll() is not None:
             raise RuntimeError(f"nats-server exited with {self.proc.returncode}")
         with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
+            return s.connect_ex((self.host, self.port)) == 0
 
     def monitor(self, path):
         """A JSON page of the server's monitoring endpoint, e.g. /jsz."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}{path}",
+        with urllib.request.urlopen(f"http://{self.host}:{self.monitor_port}{path}",
                                     timeout=2) as r:
             return json.loads(r.read())
 
@@ -105,10 +108,12 @@ class NatsServer:
 
 
 class Region:
-    def __init__(self, cluster, name, rid):
+    def __init__(self, cluster, name, rid, host="127.0.0.1", wrap=()):
         self.cluster = cluster
         self.name = name
         self.id = rid
+        self.host = host
+        self.wrap = list(wrap)  # command prefix, e.g. ["ip", "netns", "exec", NS]
         self.api_port = free_port()
         self.admin_port = free_port()
         self.data_dir = os.path.join(cluster.workdir, name)
@@ -119,12 +124,13 @@ class Region:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"http://{self.host}:{self.api_port}"
 
     def start(self, env=None):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [self.cluster.binary, "--config", self.cluster.config_path, "--region", self.name],
+            self.wrap + [self.cluster.binary, "--config", self.cluster.config_path,
+                         "--region", self.name],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_until(self._healthy, 30, f"globaltabled {self.name} /healthz")
 
@@ -133,18 +139,18 @@ class Region:
             raise RuntimeError(f"globaltabled {self.name} exited with {self.proc.returncode}:\n"
                                + self.log_text()[-3000:])
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/healthz",
+            with urllib.request.urlopen(f"http://{self.host}:{self.admin_port}/healthz",
                                         timeout=1) as r:
                 return r.status == 200
         except (urllib.error.URLError, ConnectionError, OSError):
             return False
 
     def admin_get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=5) as r:
+        with urllib.request.urlopen(f"http://{self.host}:{self.admin_port}{path}", timeout=5) as r:
             return json.loads(r.read())
 
     def admin_post(self, path, body):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}{path}",
+        req = urllib.request.Request(f"http://{self.host}:{self.admin_port}{path}",
                                      data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -181,10 +187,16 @@ class Region:
 
 
 class Cluster:
+    """`net`, when given, places every process in a network namespace (tests/chaos/netns.py):
+    it answers region_host(i) / region_wrap(i) for the i-th region (0-based), and
+    nats_host() / nats_wrap() for the one nats-server of topology single; elsewhere each region's
+    nats-server shares its region's namespace. `data_dirs`, when given, names each region's data
+    directory (e.g. on a small tmpfs)."""
+
     def __init__(self, binary, names=("us-east-1", "eu-west-1", "ap-south-1"),
                  topology="single", max_clock_offset_ms=None, outbox_max_age_s=None,
                  outbox_max_bytes=None, tombstone_grace_s=None, tombstone_purge_interval_s=None,
-                 daemon_settings=None):
+                 daemon_settings=None, net=None, workdir=None, data_dirs=None):
         self.binary = binary
         self.topology = topology
         self.max_clock_offset_ms = max_clock_offset_ms
@@ -193,22 +205,33 @@ class Cluster:
                             "outbox_max_bytes": outbox_max_bytes,
                             "tombstone_grace_s": tombstone_grace_s,
                             "tombstone_purge_interval_s": tombstone_purge_interval_s}
-        self.workdir = tempfile.mkdtemp(prefix="gt-repl-")
-        self.regions = [Region(self, n, i + 1) for i, n in enumerate(names)]
+        self.workdir = workdir or tempfile.mkdtemp(prefix="gt-repl-")
+        host = (lambda i: net.region_host(i)) if net else (lambda i: "127.0.0.1")
+        wrap = (lambda i: net.region_wrap(i)) if net else (lambda i: ())
+        self.regions = [Region(self, n, i + 1, host=host(i), wrap=wrap(i))
+                        for i, n in enumerate(names)]
+        if data_dirs:
+            for r, d in zip(self.regions, data_dirs):
+                r.data_dir = d
         self.nats = []
         if topology == "single":
-            self.nats = [NatsServer(self.workdir, "n1")]
+            self.nats = [NatsServer(self.workdir, "n1",
+                                    host=net.nats_host() if net else "127.0.0.1",
+                                    wrap=net.nats_wrap() if net else ())]
             for r in self.regions:
                 r.nats_urls = [self.nats[0].url]
         elif topology == "domains":
-            hub = NatsServer(self.workdir, names[0], domain=names[0], leaf_listen=True)
+            hub = NatsServer(self.workdir, names[0], domain=names[0], leaf_listen=True,
+                             host=host(0), wrap=wrap(0))
             self.nats = [hub] + [NatsServer(self.workdir, n, domain=n,
-                                            leaf_remote_port=hub.leaf_port)
-                                 for n in names[1:]]
+                                            leaf_remote_port=hub.leaf_port, host=host(i),
+                                            wrap=wrap(i), leaf_remote_host=hub.host)
+                                 for i, n in enumerate(names) if i > 0]
             for r, n in zip(self.regions, self.nats):
                 r.nats_urls = [n.url]
         elif topology == "supercluster":
-            self.nats = [NatsServer(self.workdir, n, gateway=True) for n in names]
+            self.nats = [NatsServer(self.workdir, n, gateway=True, host=host(i), wrap=wrap(i))
+                         for i, n in enumerate(names)]
             for n in self.nats:
                 n.join_gateways(self.nats)
             for r, n in zip(self.regions, self.nats):
@@ -233,7 +256,7 @@ class Cluster:
         lines.append("regions:")
         for r in self.regions:
             lines += [f"  - name: {r.name}", f"    id: {r.id}",
-                      f"    api: 127.0.0.1:{r.api_port}", f"    admin: 127.0.0.1:{r.admin_port}",
+                      f"    api: {r.host}:{r.api_port}", f"    admin: {r.host}:{r.admin_port}",
                       f"    data_dir: {r.data_dir}",
                       f"    nats_urls: [{', '.join(r.nats_urls)}]"]
         return "\n".join(lines) + "\n"

@@ -57,7 +57,7 @@ class _Client(threading.Thread):
         n = 0
         while not self.load.stop_event.is_set():
             if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.region.api_port, timeout=5)
+                conn = http.client.HTTPConnection(self.region.host, self.region.api_port, timeout=5)
             n += 1
             hot = self.rng.random() >= self.load.unique_fraction
             if hot:
@@ -132,7 +132,7 @@ class Load:
         committed) and the same one everywhere."""
         missing = []
         for region in regions:
-            conn = http.client.HTTPConnection("127.0.0.1", region.api_port, timeout=30)
+            conn = http.client.HTTPConnection(region.host, region.api_port, timeout=30)
             items = _scan(conn, self.table)
             conn.close()
             for c in self.clients:
