@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "replication/names.h"
 #include "replication/nats_link.h"
 
@@ -32,7 +33,18 @@ absl::Status AddOrUpdateStream(jsCtx* js, jsStreamConfig* cfg) {
     return absl::OkStatus();
   }
   if (jerr != kStreamNameInUse) return NatsError(s, absl::StrCat("add stream ", cfg->Name), jerr);
-  // Exists: apply changed limits (retention cannot change; the server refuses that).
+  // Exists: apply changed limits. Retention cannot change (the server refuses that): an outbox
+  // made by an older version keeps its interest retention, and says so once.
+  s = js_GetStreamInfo(&si, js, cfg->Name, nullptr, &jerr);
+  if (s != NATS_OK) return NatsError(s, absl::StrCat("stream info of ", cfg->Name), jerr);
+  if (si->Config != nullptr && si->Config->Retention != cfg->Retention) {
+    GT_LOG(WARNING) << "stream " << cfg->Name << " keeps the retention it was created with; "
+                    << "delete it while its readers are caught up to move it to limits "
+                    << "retention (docs/architecture.md, Retention)";
+    cfg->Retention = si->Config->Retention;
+  }
+  jsStreamInfo_Destroy(si);
+  si = nullptr;
   s = js_UpdateStream(&si, js, cfg, nullptr, &jerr);
   if (s != NATS_OK) return NatsError(s, absl::StrCat("update stream ", cfg->Name), jerr);
   jsStreamInfo_Destroy(si);
@@ -50,7 +62,11 @@ absl::Status EnsureOutbox(jsCtx* js, const ReplicationOptions& opts) {
   cfg.Name = name.c_str();
   cfg.Subjects = subjects;
   cfg.SubjectsLen = 1;
-  cfg.Retention = js_InterestPolicy;
+  // Limits retention: a message leaves the outbox by age or size only, never because the
+  // server believes every reader acked it. Interest retention lost acknowledged batches
+  // when a nats-server killed with -9 came back with consumer state that lagged the deletions
+  // it had persisted (docs/reliability.md, "Fault schedules", finding 2).
+  cfg.Retention = js_LimitsPolicy;
   cfg.Storage = js_FileStorage;
   cfg.MaxAge = absl::ToInt64Nanoseconds(opts.max_age);
   cfg.MaxBytes = opts.max_bytes;

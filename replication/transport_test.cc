@@ -419,12 +419,19 @@ TEST_F(TransportTest, ChangeLogIsTrimmedBelowTheAcknowledgedSequence) {
   a.repl.reset();
   for (uint32_t p = 0; p < kPartitions; ++p) a.store.AppendLocal(p, 50);
   for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(FirstKept(a.store, p), 100u) << p;
-  // b acknowledged everything: interest retention has emptied the outbox, so the restart can
-  // resume only from the persisted watermark, not from the last message in the stream.
+  // b acknowledged everything, and the outbox lost every message (as when its age limit
+  // passed): the restart can resume only from the persisted watermark, not from the last
+  // message in the stream.
   auto link = NatsLink::Create({server_->url()}, "observer", absl::Milliseconds(100));
   ASSERT_TRUE(link.ok());
-  ASSERT_TRUE(WaitUntil([&] { return OutboxMessages(link->get(), "us") == 0; }, absl::Seconds(10)))
-      << OutboxMessages(link->get(), "us");
+  ASSERT_TRUE(WaitUntil([&] { return (*link)->connected(); }, absl::Seconds(10)));
+  {
+    auto js = (*link)->JetStream("");
+    ASSERT_TRUE(js.ok());
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    ASSERT_EQ(js_PurgeStream(*js, OutboxStream("us").c_str(), nullptr, &jerr), NATS_OK) << jerr;
+  }
+  ASSERT_EQ(OutboxMessages(link->get(), "us"), 0);
 
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(WaitUntil([&] { return CaughtUp(a, b); }, absl::Seconds(30))) << b.repl->StatusJson();
