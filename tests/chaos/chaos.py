@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -240,6 +241,10 @@ def main():
     args = ap.parse_args()
     # Into a network namespace of its own, where the regions' namespaces hang off.
     netns.enter_private([sys.executable] + sys.argv)
+
+    def stop(signum, frame):  # the running schedule's cleanup (processes, mounts) still runs
+        raise SystemExit(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
     args.kinds = args.kinds.split(",")
     if args.schedules is None and args.minutes is None:
         args.schedules = 1

@@ -95,6 +95,7 @@ class Runner:
         self.crashes = []
         self.injected = {}
         self.slow_stops = []
+        self.queued = {}  # region index -> [(path, body)] of control calls made while it was down
 
     # ---- Processes.
     def _stop_region(self, i, sig):
@@ -117,6 +118,11 @@ class Runner:
         if r.proc is not None and r.proc.poll() is None:
             return
         r.start(env=self.env[i])
+        r.down = False
+        # Control calls that came while the region was down, in their order.
+        queued, self.queued[i] = self.queued.get(i, []), []
+        for path, body in queued:
+            self._admin(i, path, body, time.monotonic() + 40)
 
     def check_alive(self):
         """Every process that should run does; one that exited on its own is a crash (noted,
@@ -133,8 +139,12 @@ class Runner:
                 n.start()
 
     def _admin(self, i, path, body, until):
-        """POSTs to the region's admin listener, retrying while the region is down."""
+        """POSTs to the region's admin listener; while the region is down (killed, restarting)
+        the call waits for its start instead (the timeline must go on to restart it)."""
         r = self.cluster.regions[i]
+        if getattr(r, "down", False):
+            self.queued.setdefault(i, []).append((path, body))
+            return None
         last = None
         while time.monotonic() < until:
             try:
